@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ipc_conn.h — connections of the keystore protocol on libuv, both ends.
+ *
+ * Server (keystore): ipc_server_listen() binds a Unix stream socket with the
+ * given mode and group, accepts, checks SO_PEERCRED against the socket's
+ * allow-list, runs the HELLO handshake (version and peer kind must match),
+ * then hands each complete, header-checked frame to on_frame().  A frame
+ * that fails the header check, or that on_frame() rejects, drops only that
+ * connection (logged).
+ *
+ * Async client (frontend): ipc_client_*() connects with exponential backoff,
+ * performs the handshake, matches replies to requests by reqid (many in
+ * flight, any order), delivers pushes, and fails every request immediately
+ * with IPC_E_UNAVAILABLE while disconnected.
+ *
+ * Sync client (frontend's DTLS callbacks, kdc-admin): blocking request/reply
+ * with a timeout on a plain socket.
+ */
+#ifndef KDC_IPC_CONN_H
+#define KDC_IPC_CONN_H
+
+#include "ipc_wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+enum ipc_status {
+	IPC_OK = 0,
+	IPC_E_UNAVAILABLE = -1, /* not connected / connection lost */
+	IPC_E_TIMEOUT = -2,
+	IPC_E_PROTO = -3,	/* malformed frame or handshake refused */
+	IPC_E_NOMEM = -4,
+	IPC_E_SYS = -5,
+};
+const char *ipc_strerror(int st);
+
+/* ---- server ---- */
+
+struct ipc_conn; /* one accepted connection */
+struct ipc_server;
+
+struct ipc_server_cfg {
+	const char *path; /* socket path; an old socket file is replaced */
+	unsigned mode;	  /* e.g. 0660 */
+	gid_t group;	  /* group owner of the socket file; (gid_t)-1 keeps */
+	uint8_t peer_kind; /* the kind this socket serves (ipc_msg.h) */
+	/* Peers allowed on this socket: root always; then these uid/gid
+	 * (a peer passes if its uid is in uids or its gid/ supplementary
+	 * groups contain one of gids).  Empty lists: only root and our own
+	 * uid. */
+	const uid_t *uids;
+	size_t nuids;
+	const gid_t *gids;
+	size_t ngids;
+	uint32_t version;      /* protocol version to require */
+	const char *software;  /* sent in the HELLO reply */
+	uint64_t instance;     /* sent in the HELLO reply */
+	/* Called after a successful handshake. */
+	void (*on_open)(struct ipc_conn *c, void *arg);
+	/* A complete frame (not HELLO).  Return 0 if accepted; -1 rejects it
+	 * and closes the connection.  payload is valid during the call. */
+	int (*on_frame)(struct ipc_conn *c, const struct ipc_hdr *h,
+			const uint8_t *payload, void *arg);
+	void (*on_close)(struct ipc_conn *c, void *arg);
+	void *arg;
+};
+
+struct ipc_server *ipc_server_listen(uv_loop_t *loop,
+				     const struct ipc_server_cfg *cfg);
+/* Close the listener and every connection. */
+void ipc_server_close(struct ipc_server *s);
+
+/* Queue a frame on a connection (copied; returns immediately).  Frames of
+ * one connection leave in the order they were queued.  Returns 0 or an
+ * ipc_status. */
+int ipc_conn_send(struct ipc_conn *c, uint16_t type, uint16_t flags,
+		  uint32_t reqid, const uint8_t *payload, size_t len);
+/* Close after the queued frames are written (or at once if hard). */
+void ipc_conn_close(struct ipc_conn *c, const char *why);
+/* Peer identity (from SO_PEERCRED) and handshake data. */
+pid_t ipc_conn_pid(const struct ipc_conn *c);
+uid_t ipc_conn_uid(const struct ipc_conn *c);
+gid_t ipc_conn_gid(const struct ipc_conn *c);
+uint8_t ipc_conn_peer_kind(const struct ipc_conn *c);
+const char *ipc_conn_name(const struct ipc_conn *c); /* from HELLO */
+uint64_t ipc_conn_id(const struct ipc_conn *c);	     /* unique per process */
+void ipc_conn_set_data(struct ipc_conn *c, void *data);
+void *ipc_conn_get_data(const struct ipc_conn *c);
+/* Bytes queued but not yet written (for back-pressure decisions). */
+size_t ipc_conn_pending_bytes(const struct ipc_conn *c);
+
+/* ---- async client ---- */
+
+struct ipc_client;
+
+/* Reply callback: st is IPC_OK with the reply frame, or an error with
+ * h == NULL.  For streamed replies (IPC_F_MORE) it is called once per
+ * frame; the request completes with the frame without MORE. */
+typedef void (*ipc_reply_cb)(void *arg, int st, const struct ipc_hdr *h,
+			     const uint8_t *payload);
+
+struct ipc_client_cfg {
+	const char *path;
+	uint8_t peer_kind;
+	const char *name; /* e.g. "frontend@1" */
+	uint32_t version;
+	unsigned backoff_min_ms; /* 0 = 100 */
+	unsigned backoff_max_ms; /* 0 = 5000 */
+	/* Handshake done: server software version and instance id. */
+	void (*on_up)(void *arg, const char *software, uint64_t instance);
+	/* Connection lost (pending requests already failed). */
+	void (*on_down)(void *arg);
+	/* Push frames (IPC_F_PUSH). */
+	void (*on_push)(void *arg, const struct ipc_hdr *h,
+			const uint8_t *payload);
+	void *arg;
+};
+
+struct ipc_client *ipc_client_start(uv_loop_t *loop,
+				    const struct ipc_client_cfg *cfg);
+void ipc_client_stop(struct ipc_client *c);
+bool ipc_client_is_up(const struct ipc_client *c);
+/* Send a request; cb is always called exactly once per request (perhaps
+ * synchronously with IPC_E_UNAVAILABLE when down).  Returns the reqid or 0
+ * when it failed synchronously. */
+uint32_t ipc_client_request(struct ipc_client *c, uint16_t type,
+			    const uint8_t *payload, size_t len, ipc_reply_cb cb,
+			    void *arg);
+/* Fire-and-forget message (no reply expected, e.g. statistics). */
+int ipc_client_notify(struct ipc_client *c, uint16_t type,
+		      const uint8_t *payload, size_t len);
+/* Number of requests waiting for a reply. */
+size_t ipc_client_inflight(const struct ipc_client *c);
+
+/* ---- sync client ---- */
+
+struct ipc_sync;
+/* Connect and handshake within timeout_ms. */
+struct ipc_sync *ipc_sync_connect(const char *path, uint8_t peer_kind,
+				  const char *name, uint32_t version,
+				  int timeout_ms, int *st);
+/* Send a request and wait for its final reply.  *reply (malloc'd, wiped on
+ * free by ipc_sync_free_reply) holds the payload of the final frame; for
+ * streamed replies on_more (if set) receives every IPC_F_MORE frame. */
+int ipc_sync_call(struct ipc_sync *s, uint16_t type, const uint8_t *payload,
+		  size_t len, int timeout_ms, struct ipc_hdr *reply_hdr,
+		  uint8_t **reply, void (*on_more)(void *arg,
+						   const uint8_t *p, size_t n),
+		  void *more_arg);
+void ipc_sync_free_reply(uint8_t *reply, size_t len);
+void ipc_sync_close(struct ipc_sync *s);
+
+#endif
