@@ -12,9 +12,9 @@ static int log_level = KDC_LOG_INFO;
 static int log_tty = -1; /* decided on first use */
 
 static const char *const level_names[] = {
-	[KDC_LOG_ERR] = "err",	   [KDC_LOG_WARNING] = "warning",
-	[KDC_LOG_NOTICE] = "notice", [KDC_LOG_INFO] = "info",
-	[KDC_LOG_DEBUG] = "debug",
+        [KDC_LOG_ERR] = "err",       [KDC_LOG_WARNING] = "warning",
+        [KDC_LOG_NOTICE] = "notice", [KDC_LOG_INFO] = "info",
+        [KDC_LOG_DEBUG] = "debug",
 };
 
 void
@@ -82,8 +82,8 @@ kdc_vlog(int level, const char *fmt, va_list ap)
 		localtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ld %s[%d]: %s: %s\n", ts,
-			now.tv_nsec / 1000000, log_ident, (int)getpid(),
-			level_names[level], line);
+		        now.tv_nsec / 1000000, log_ident, (int)getpid(),
+		        level_names[level], line);
 	} else {
 		fprintf(stderr, "<%d>%s: %s\n", level, log_ident, line);
 	}

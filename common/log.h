@@ -28,18 +28,18 @@ int kdc_log_get_level(void);
 int kdc_log_level_parse(const char *name);
 
 void kdc_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 void kdc_vlog(int level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+        __attribute__((format(printf, 2, 0)));
 /* Log at KDC_LOG_ERR and exit(1). */
 void kdc_fatal(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+        __attribute__((format(printf, 1, 2), noreturn));
 
-#define log_err(...) kdc_log(KDC_LOG_ERR, __VA_ARGS__)
-#define log_warn(...) kdc_log(KDC_LOG_WARNING, __VA_ARGS__)
+#define log_err(...)    kdc_log(KDC_LOG_ERR, __VA_ARGS__)
+#define log_warn(...)   kdc_log(KDC_LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) kdc_log(KDC_LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) kdc_log(KDC_LOG_INFO, __VA_ARGS__)
-#define log_debug(...) kdc_log(KDC_LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)   kdc_log(KDC_LOG_INFO, __VA_ARGS__)
+#define log_debug(...)  kdc_log(KDC_LOG_DEBUG, __VA_ARGS__)
 
 /* Hex of public identifiers (kids, Sender IDs, Gids) for log lines; writes
  * at most out_size-1 characters and an ellipsis when cut. */
