@@ -35,10 +35,10 @@
 
 enum { KS_OK = 0, KS_NOTFOUND = 1, KS_EXISTS = 2, KS_ERR = -1 };
 
-#define KS_CRED_MAX 1024
-#define KS_NONCE_MAX 64
-#define KS_URI_MAX 255
-#define KS_SCOPE_MAX 2048
+#define KS_CRED_MAX   1024
+#define KS_NONCE_MAX  64
+#define KS_URI_MAX    255
+#define KS_SCOPE_MAX  2048
 #define KS_ISSUER_MAX 255
 
 struct ks_store;
@@ -49,20 +49,20 @@ struct ks_store;
  * a database whose user_version is newer than the binary knows.  kek is
  * copied into guarded memory. */
 int ks_store_open(const char *path, const uint8_t kek[32],
-		  struct ks_store **out);
+                  struct ks_store **out);
 void ks_store_close(struct ks_store *s);
 /* Schema version the binary knows (last embedded migration). */
 int ks_store_schema_version(void);
 /* user_version of an open database. */
 int ks_store_db_version(struct ks_store *s);
 
-int ks_store_begin(struct ks_store *s);	 /* BEGIN IMMEDIATE */
+int ks_store_begin(struct ks_store *s);  /* BEGIN IMMEDIATE */
 int ks_store_commit(struct ks_store *s); /* COMMIT (fsync with FULL) */
 int ks_store_rollback(struct ks_store *s);
 bool ks_store_in_txn(struct ks_store *s);
-int ks_store_savepoint(struct ks_store *s);	  /* SAVEPOINT req */
-int ks_store_release(struct ks_store *s);	  /* RELEASE req */
-int ks_store_rollback_to(struct ks_store *s);	  /* ROLLBACK TO + RELEASE */
+int ks_store_savepoint(struct ks_store *s);   /* SAVEPOINT req */
+int ks_store_release(struct ks_store *s);     /* RELEASE req */
+int ks_store_rollback_to(struct ks_store *s); /* ROLLBACK TO + RELEASE */
 
 /* ---- meta ---- */
 int ks_store_meta_get_int(struct ks_store *s, const char *key, int64_t *v);
@@ -78,7 +78,7 @@ struct ks_as {
 	uint8_t kind; /* ipc_as_kind */
 	int64_t alg;
 	uint8_t kid[KDC_COSE_MAX_KID];
-	size_t kid_len; /* 0: any kid */
+	size_t kid_len;          /* 0: any kid */
 	struct kdc_cose_key key; /* unsealed; wipe after use */
 	bool has_psk_kdk;
 	uint8_t psk_kdk[64]; /* RFC 9202 key-derivation key; secret */
@@ -91,15 +91,15 @@ int ks_store_as_remove(struct ks_store *s, const char *name);
 /* The first AS (lowest id) whose kind matches and whose kid is NULL or
  * equal to kid, with the key unsealed.  KS_NOTFOUND if none. */
 int ks_store_as_find(struct ks_store *s, uint8_t kind, const uint8_t *kid,
-		     size_t kid_len, struct ks_as *out);
+                     size_t kid_len, struct ks_as *out);
 int ks_store_as_get(struct ks_store *s, int64_t id, struct ks_as *out);
 /* Iterate all (keys not unsealed: out->key is zeroed).  cb returns 0 to go
  * on, non-zero to stop. */
 int ks_store_as_list(struct ks_store *s,
-		     int (*cb)(void *arg, const struct ks_as *a), void *arg);
+                     int (*cb)(void *arg, const struct ks_as *a), void *arg);
 /* Distinct audiences of all trusted ASes (for the aud check). */
 int ks_store_as_audiences(struct ks_store *s,
-			  int (*cb)(void *arg, const char *aud), void *arg);
+                          int (*cb)(void *arg, const char *aud), void *arg);
 
 /* ---- tokens (one row per PoP key) ---- */
 
@@ -117,7 +117,7 @@ struct ks_token {
 	size_t pop_kid_len;
 	uint8_t pop_fpr[32];
 	struct kdc_cose_key pop_key; /* symmetric key unsealed on request, or
-					the public key */
+	                                the public key */
 	uint8_t scope[KS_SCOPE_MAX];
 	size_t scope_len;
 	int64_t exp;
@@ -136,25 +136,25 @@ struct ks_token {
 int ks_store_token_put(struct ks_store *s, struct ks_token *t, bool *replaced);
 /* Lookups; with_secret unseals a symmetric pop key. */
 int ks_store_token_by_handle(struct ks_store *s, const struct ipc_binding *h,
-			     bool with_secret, struct ks_token *out);
+                             bool with_secret, struct ks_token *out);
 int ks_store_token_by_kid(struct ks_store *s, const uint8_t *kid, size_t n,
-			  bool with_secret, struct ks_token *out);
+                          bool with_secret, struct ks_token *out);
 int ks_store_token_by_fpr(struct ks_store *s, const uint8_t fpr[32],
-			  bool with_secret, struct ks_token *out);
+                          bool with_secret, struct ks_token *out);
 int ks_store_token_by_id(struct ks_store *s, int64_t id, bool with_secret,
-			 struct ks_token *out);
+                         struct ks_token *out);
 int ks_store_token_set_ns(struct ks_store *s, int64_t id, const uint8_t *ns,
-			  size_t n);
+                          size_t n);
 int ks_store_token_revoke(struct ks_store *s, int64_t id);
 int ks_store_token_delete(struct ks_store *s, int64_t id);
 /* Earliest exp of all tokens, KS_NOTFOUND if none. */
 int ks_store_token_next_exp(struct ks_store *s, int64_t *exp);
 /* Tokens with exp <= now or revoked (ids, up to max). */
 int ks_store_token_expired(struct ks_store *s, int64_t now, int64_t *ids,
-			   size_t max, size_t *n);
+                           size_t max, size_t *n);
 int ks_store_token_list(struct ks_store *s,
-			int (*cb)(void *arg, const struct ks_token *t),
-			void *arg);
+                        int (*cb)(void *arg, const struct ks_token *t),
+                        void *arg);
 int ks_store_token_count(struct ks_store *s, int64_t *n);
 
 /* ---- groups ---- */
@@ -183,32 +183,32 @@ struct ks_group {
 /* Create with initial material (ms sealed here).  g->id filled.  KS_EXISTS
  * if the name or the Gid prefix is taken. */
 int ks_store_group_create(struct ks_store *s, struct ks_group *g,
-			  const uint8_t *ms, size_t ms_len);
+                          const uint8_t *ms, size_t ms_len);
 int ks_store_group_by_name(struct ks_store *s, const char *name,
-			   struct ks_group *out);
+                           struct ks_group *out);
 int ks_store_group_by_id(struct ks_store *s, int64_t id, struct ks_group *out);
 /* Groups whose current Gid equals gid (cb per group). */
 int ks_store_group_by_gid(struct ks_store *s, const uint8_t *gid, size_t n,
-			  int (*cb)(void *arg, const struct ks_group *g),
-			  void *arg);
+                          int (*cb)(void *arg, const struct ks_group *g),
+                          void *arg);
 int ks_store_group_list(struct ks_store *s,
-			int (*cb)(void *arg, const struct ks_group *g),
-			void *arg);
+                        int (*cb)(void *arg, const struct ks_group *g),
+                        void *arg);
 /* Update the updatable config fields (KDC_GF_* in mask). */
 int ks_store_group_update_config(struct ks_store *s, int64_t id,
-				 const struct kdc_group_config *c,
-				 uint32_t mask);
+                                 const struct kdc_group_config *c,
+                                 uint32_t mask);
 int ks_store_group_delete(struct ks_store *s, int64_t id);
 /* Load the current material (ms unsealed into m->ms) and parameters. */
 int ks_store_group_material(struct ks_store *s, const struct ks_group *g,
-			    struct kdc_group_material *m);
+                            struct kdc_group_material *m);
 /*
  * Install new material: writes num, epoch, gid, ms (sealed), salt, exp,
  * rekeyed_at_ms, sid_next/sid_wrap, rekey_pending = 0, rekeys_done + 1 from
  * g, and moves the previous material to group_prev with keep_until.
  */
 int ks_store_group_rekey(struct ks_store *s, const struct ks_group *g,
-			 const uint8_t *ms, size_t ms_len, int64_t keep_until);
+                         const uint8_t *ms, size_t ms_len, int64_t keep_until);
 /* Persist allocation counters / pending-rekey bits. */
 int ks_store_group_set_counters(struct ks_store *s, const struct ks_group *g);
 /* Previous material past keep_until is deleted; returns how many. */
@@ -245,63 +245,58 @@ int ks_store_member_add(struct ks_store *s, struct ks_member *m);
 int ks_store_member_update(struct ks_store *s, const struct ks_member *m);
 int ks_store_member_remove(struct ks_store *s, int64_t id);
 int ks_store_member_by_node(struct ks_store *s, int64_t group_id,
-			    const char *node, struct ks_member *out);
+                            const char *node, struct ks_member *out);
 int ks_store_member_by_token(struct ks_store *s, int64_t group_id,
-			     int64_t token_id, struct ks_member *out);
+                             int64_t token_id, struct ks_member *out);
 /* True (1) if a current member of the group holds sid, 0 if not. */
 int ks_store_member_sid_taken(struct ks_store *s, int64_t group_id,
-			      const uint8_t *sid, size_t n);
+                              const uint8_t *sid, size_t n);
 int ks_store_member_count(struct ks_store *s, int64_t group_id, int64_t *n);
 /* Iterators (cb returns non-zero to stop). */
 int ks_store_member_list(struct ks_store *s, int64_t group_id,
-			 int (*cb)(void *arg, const struct ks_member *m),
-			 void *arg);
+                         int (*cb)(void *arg, const struct ks_member *m),
+                         void *arg);
 /* Members holding a Sender ID in ids (for FETCH creds id_filter). */
 int ks_store_member_by_sid(struct ks_store *s, int64_t group_id,
-			   const uint8_t *sid, size_t n,
-			   struct ks_member *out);
+                           const uint8_t *sid, size_t n, struct ks_member *out);
 int ks_store_member_by_token_all(struct ks_store *s, int64_t token_id,
-				 int (*cb)(void *arg,
-					   const struct ks_member *m),
-				 void *arg);
-int ks_store_member_by_birth_gid(struct ks_store *s, int64_t group_id,
-				 const uint8_t *gid, size_t n,
-				 int (*cb)(void *arg,
-					   const struct ks_member *m),
-				 void *arg);
+                                 int (*cb)(void *arg,
+                                           const struct ks_member *m),
+                                 void *arg);
+int ks_store_member_by_birth_gid(
+        struct ks_store *s, int64_t group_id, const uint8_t *gid, size_t n,
+        int (*cb)(void *arg, const struct ks_member *m), void *arg);
 /* Members with a control URI (for point-to-point delivery). */
 int ks_store_member_with_control_uri(struct ks_store *s, int64_t group_id,
-				     int (*cb)(void *arg,
-					       const struct ks_member *m),
-				     void *arg);
+                                     int (*cb)(void *arg,
+                                               const struct ks_member *m),
+                                     void *arg);
 /* Set birth_gid of the given members (parked joiners after a rekey). */
 int ks_store_member_set_birth_gid(struct ks_store *s, int64_t member_id,
-				  const uint8_t *gid, size_t n);
+                                  const uint8_t *gid, size_t n);
 int ks_store_member_total(struct ks_store *s, int64_t *n);
 
 /* ---- stale Sender ID sets (GO §7.1) ---- */
 
 int ks_store_stale_create_set(struct ks_store *s, int64_t group_id,
-			      uint64_t version);
+                              uint64_t version);
 int ks_store_stale_add(struct ks_store *s, int64_t group_id, uint64_t version,
-		       const uint8_t *sid, size_t n);
+                       const uint8_t *sid, size_t n);
 /* 1 if sid is in the set of version, else 0. */
 int ks_store_stale_contains(struct ks_store *s, int64_t group_id,
-			    uint64_t version, const uint8_t *sid, size_t n);
-int ks_store_stale_count_sets(struct ks_store *s, int64_t group_id,
-			      int64_t *n);
+                            uint64_t version, const uint8_t *sid, size_t n);
+int ks_store_stale_count_sets(struct ks_store *s, int64_t group_id, int64_t *n);
 /* Delete the oldest sets so that at most keep remain. */
 int ks_store_stale_trim(struct ks_store *s, int64_t group_id, int64_t keep);
 /* Sender IDs of the set of one version (cb per sid). */
-int ks_store_stale_list(struct ks_store *s, int64_t group_id,
-			uint64_t version,
-			int (*cb)(void *arg, const uint8_t *sid, size_t n),
-			void *arg);
+int ks_store_stale_list(struct ks_store *s, int64_t group_id, uint64_t version,
+                        int (*cb)(void *arg, const uint8_t *sid, size_t n),
+                        void *arg);
 /* Union without duplicates of the sets with version >= min_version. */
 int ks_store_stale_union(struct ks_store *s, int64_t group_id,
-			 uint64_t min_version,
-			 int (*cb)(void *arg, const uint8_t *sid, size_t n),
-			 void *arg);
+                         uint64_t min_version,
+                         int (*cb)(void *arg, const uint8_t *sid, size_t n),
+                         void *arg);
 
 /* ---- the KDC's own credentials ---- */
 
@@ -315,34 +310,34 @@ struct ks_kdc_key {
 	int64_t retired_at; /* 0: current */
 };
 int ks_store_kdc_key_current(struct ks_store *s, const char *kind,
-			     struct ks_kdc_key *out);
+                             struct ks_kdc_key *out);
 /* Insert as current, retiring the previous current key of that kind. */
 int ks_store_kdc_key_put(struct ks_store *s, struct ks_kdc_key *k);
 int ks_store_kdc_key_list(struct ks_store *s,
-			  int (*cb)(void *arg, const struct ks_kdc_key *k),
-			  void *arg);
+                          int (*cb)(void *arg, const struct ks_kdc_key *k),
+                          void *arg);
 
 /* ---- audit (append-only) ---- */
 
 int ks_store_audit(struct ks_store *s, const char *actor, const char *action,
-		   const char *group, const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+                   const char *group, const char *node, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
 struct ks_audit_row {
 	int64_t id;
 	int64_t at;
 	const char *actor, *action, *group, *node, *detail; /* NULL if NULL */
 };
 int ks_store_audit_query(struct ks_store *s, int64_t since_id,
-			 const char *group, const char *action, uint32_t limit,
-			 int (*cb)(void *arg, const struct ks_audit_row *r),
-			 void *arg);
+                         const char *group, const char *action, uint32_t limit,
+                         int (*cb)(void *arg, const struct ks_audit_row *r),
+                         void *arg);
 
 /* ---- admin reports ---- */
 
 /* Run a read-only statement on a separate read-only connection (authorizer
  * denies anything but reads), rows into an ADM_RESULT table. */
 int ks_store_sql_readonly(struct ks_store *s, const char *sql,
-			  struct ipc_tab_builder *tb, char *err, size_t errlen);
+                          struct ipc_tab_builder *tb, char *err, size_t errlen);
 /* PRAGMA integrity_check + foreign_key_check into a table. */
 int ks_store_check(struct ks_store *s, struct ipc_tab_builder *tb);
 /* Online backup (sqlite3_backup) into a new file at path. */
