@@ -40,7 +40,8 @@ const char *ks_rekey_reason_text(uint32_t reasons, char *buf, size_t n);
 struct ks_parked_join;
 struct ks_group_rt {
 	int64_t group_id;
-	uint64_t due_ms; /* 0: nothing scheduled */
+	uint64_t due_ms;    /* 0: nothing scheduled */
+	uint64_t renew_ms;  /* when the material must be renewed (exp - margin) */
 	struct ks_parked_join *parked;
 	size_t nparked;
 	struct ks_group_rt *next;
@@ -87,6 +88,9 @@ int gm_join_answer(struct ks *ks, struct ks_group *g,
  * material is renewed `margin` before exp (margin = min(lifetime/10, 60 s),
  * at least 1 s). */
 void ks_rekey_tick(struct ks *ks, uint64_t now_ms, uint64_t *next_ms);
+/* Earliest scheduled rekey or expiry renewal (wall-clock ms), 0 if none;
+ * no side effects (for re-arming the timer after a commit). */
+uint64_t ks_rekey_next_ms(struct ks *ks);
 /* At start: rebuild schedules from the database (pending bits, expiry),
  * and rekey groups whose policy says the material may have leaked. */
 int ks_rekey_startup(struct ks *ks);
