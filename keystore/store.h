@@ -40,6 +40,7 @@ enum { KS_OK = 0, KS_NOTFOUND = 1, KS_EXISTS = 2, KS_ERR = -1 };
 #define KS_URI_MAX    255
 #define KS_SCOPE_MAX  2048
 #define KS_ISSUER_MAX 255
+#define KS_JOIN_SCOPE_MAX 256
 
 struct ks_store;
 
@@ -231,6 +232,10 @@ struct ks_member {
 	bool cred_pop;
 	uint8_t cnonce[KS_NONCE_MAX];
 	size_t cnonce_len;
+	/* Scope of the latest Join Request, as received (RFC 9594 §4.9.1 PoP
+	 * input of a credential update). */
+	uint8_t join_scope[KS_JOIN_SCOPE_MAX];
+	size_t join_scope_len;
 	char control_uri[KS_URI_MAX + 1]; /* empty: none */
 	uint8_t birth_gid[KDC_GID_MAX];
 	size_t birth_gid_len;

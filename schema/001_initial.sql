@@ -122,6 +122,9 @@ CREATE TABLE members (
     cred         BLOB,                      -- credential as received (CCS)
     cred_pop     INTEGER NOT NULL DEFAULT 0, -- possession of cred proven
     cnonce       BLOB,                      -- clientchallenge (latest N_C)
+    join_scope   BLOB,                      -- scope of the latest Join Request, exactly
+                                            -- as received (PoP input of a credential
+                                            -- update, RFC 9594 §4.9.1)
     control_uri  TEXT,
     birth_gid    BLOB    NOT NULL,          -- Gid at (re)join (GO §6.3)
     joined_at    INTEGER NOT NULL,
