@@ -8,9 +8,11 @@
  *   int handler(struct ks_req *r);
  * runs inside the open batch transaction, in its own savepoint.  It queues
  * exactly one reply with ks_reply*() (or parks the request, see rekey.h)
- * and may queue pushes.  Returning 0 keeps its changes; returning -1 rolls
- * them back, drops what it queued, and the batch answers with an internal
- * error.  Nothing queued leaves the process before the batch commits
+ * and may queue pushes.  Returning KS_H_OK (0) keeps its changes;
+ * KS_H_FAIL (-1) rolls them back, drops what it queued, and the batch
+ * answers with an internal error; KS_H_MALFORMED (-2) — the payload did not
+ * decode — rolls back and drops the connection (a frontend that sends
+ * malformed frames is broken or compromised).  Nothing queued leaves the process before the batch commits
  * (docs/DESIGN.md §5).
  */
 #ifndef KDC_KS_H
@@ -28,6 +30,8 @@
 
 struct ks;
 struct ks_group_rt;
+
+enum { KS_H_OK = 0, KS_H_FAIL = -1, KS_H_MALFORMED = -2 };
 
 /* One IPC connection (frontend or admin). */
 struct ks_peer {

@@ -75,6 +75,8 @@ struct ks_parked_join {
 /* Take over p (heap-allocated) and schedule the group's rekey. */
 int ks_rekey_park_join(struct ks *ks, struct ks_group *g,
                        struct ks_parked_join *p);
+/* Free a parked join (gm_join.c). */
+void gm_parked_join_free(struct ks_parked_join *p);
 /* Drop parked joins of a closed connection. */
 void ks_rekey_forget_conn(struct ks *ks, uint64_t conn_id);
 

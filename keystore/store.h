@@ -249,6 +249,8 @@ int ks_store_member_add(struct ks_store *s, struct ks_member *m);
 /* Update every mutable column of an existing member (by m->id). */
 int ks_store_member_update(struct ks_store *s, const struct ks_member *m);
 int ks_store_member_remove(struct ks_store *s, int64_t id);
+int ks_store_member_by_id(struct ks_store *s, int64_t id,
+			  struct ks_member *out);
 int ks_store_member_by_node(struct ks_store *s, int64_t group_id,
                             const char *node, struct ks_member *out);
 int ks_store_member_by_token(struct ks_store *s, int64_t group_id,
