@@ -41,12 +41,14 @@ struct gm_ctx {
  * name (4.04 if none), the token's scope entry for the group (4.03 if none),
  * and the requester's membership.  On failure the error reply has been
  * queued and -1 is returned (the handler then returns 0: the reply is the
- * answer).  need_group false skips the group part (FETCH /ace-group).
+ * answer); -2 means an internal failure (the handler returns -1).
+ * need_group false skips the group part (FETCH /ace-group).  A member whose
+ * Join waits for the next rekey is answered 5.03 (backward security).
  */
 int gm_auth(struct ks_req *r, const struct ipc_binding *b, const char *group,
             bool need_group, struct gm_ctx *c);
 
-/* Token alone (4.01 reply queued on failure). */
+/* Token alone (4.01 reply queued on failure: -1; internal: -2). */
 int gm_auth_token(struct ks_req *r, const struct ipc_binding *b,
                   struct ks_token *t, struct kdc_scope *scope);
 
@@ -92,6 +94,8 @@ void gm_node_name(struct ks_group *g, char out[IPC_NODE_MAX + 1]);
 int gm_member_remove(struct ks *ks, const char *actor, struct ks_group *g,
                      const struct ks_member *m, const struct ipc_binding *b,
                      uint8_t reason);
+/* True if the member's Join answer is parked until the next rekey. */
+bool gm_member_is_parked(struct ks *ks, int64_t group_id, int64_t member_id);
 /* Push PUSH_MEMBER SET for m to the group's subscribers. */
 void gm_member_push_set(struct ks *ks, const struct ks_group *g,
                         const struct ks_member *m, const struct ipc_binding *b);
@@ -142,11 +146,18 @@ void gm_join_error_info(struct ks *ks, const struct ks_group *g,
 
 /* Ensure one current key of every kind exists (first start). */
 int ks_kdc_keys_bootstrap(struct ks *ks);
-/* Current key for a group's signature (sign alg/crv) or ECDH curve. */
+/* Current key for a group's signature (sign alg/crv) or ECDH curve, copied
+ * into *out (wipe it after use). */
 int ks_kdc_key_for_sign(struct ks *ks, int64_t alg, int crv,
                         struct ks_kdc_key *out);
 int ks_kdc_key_for_dh(struct ks *ks, int crv, struct ks_kdc_key *out);
 /* Create a new current key of a kind ("sign-ed25519", ...). */
 int ks_kdc_key_rotate(struct ks *ks, const char *kind);
+/* Borrowed pointers to the cached current keys (no copy of the private
+ * key); NULL if the group's algorithm has no KDC key. */
+const struct ks_kdc_key *ks_kdc_key_sign(struct ks *ks, int64_t alg, int crv);
+const struct ks_kdc_key *ks_kdc_key_dh(struct ks *ks, int crv);
+/* Drop the cache (after a failed commit). */
+void ks_kdc_keys_forget(void);
 
 #endif

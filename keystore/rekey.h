@@ -40,8 +40,9 @@ const char *ks_rekey_reason_text(uint32_t reasons, char *buf, size_t n);
 struct ks_parked_join;
 struct ks_group_rt {
 	int64_t group_id;
-	uint64_t due_ms;    /* 0: nothing scheduled */
-	uint64_t renew_ms;  /* when the material must be renewed (exp - margin) */
+	uint64_t due_ms; /* 0: nothing scheduled */
+	uint64_t
+	        renew_ms; /* when the material must be renewed (exp - margin) */
 	struct ks_parked_join *parked;
 	size_t nparked;
 	struct ks_group_rt *next;
@@ -49,6 +50,8 @@ struct ks_group_rt {
 struct ks_group_rt *ks_group_rt(struct ks *ks, int64_t group_id, bool create);
 void ks_group_rt_forget(struct ks *ks, int64_t group_id);
 
+/* Start tracking a (new) group's renewal deadline. */
+int ks_rekey_track(struct ks *ks, const struct ks_group *g);
 /* Record reasons and schedule (persists g->rekey_pending). */
 int ks_rekey_request(struct ks *ks, struct ks_group *g, uint32_t reasons);
 /* Rekey now, inside the current batch (used by the scheduler and by the
