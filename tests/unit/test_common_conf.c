@@ -9,6 +9,8 @@
 #include "conf.h"
 #include "log.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -115,6 +117,26 @@ test_key_outside_section(void **state)
 	        strstr(err, "f:1: 'log_level' outside of a known section"));
 }
 
+/* The shipped, documented file must stay loadable as is. */
+static void
+test_shipped_file(void **state)
+{
+	struct kdc_conf c;
+	char err[1024], path[1024];
+	const char *src = getenv("KDC_SOURCE_DIR");
+
+	(void)state;
+	if (src == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/deploy/kdc.conf", src);
+	kdc_conf_defaults(&c);
+	if (kdc_conf_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c.runtime_dir, "/run/kdc");
+	assert_true(c.reuse_port);
+	assert_int_equal(c.listen_dtls[0].port, 5684);
+}
+
 int
 main(void)
 {
@@ -123,6 +145,7 @@ main(void)
 	        cmocka_unit_test(test_full_file),
 	        cmocka_unit_test(test_errors_have_line_numbers),
 	        cmocka_unit_test(test_key_outside_section),
+	        cmocka_unit_test(test_shipped_file),
 	};
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
 }
