@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IPC_HDR_LEN 12
+#define IPC_HDR_LEN     12
 #define IPC_MAX_PAYLOAD (8u * 1024u * 1024u)
-#define IPC_MAX_STR 4096 /* default bound for strings */
+#define IPC_MAX_STR     4096 /* default bound for strings */
 
 enum ipc_flags {
 	IPC_F_REPLY = 1u << 0, /* answers the request with the same reqid */
@@ -37,12 +37,15 @@ struct ipc_hdr {
 
 void ipc_hdr_encode(uint8_t out[IPC_HDR_LEN], const struct ipc_hdr *h);
 /* Decode and check the header: length bound, known flag bits, REPLY and PUSH
- * not both set.  Returns 0 or -1. */
+ * not both set, MORE only on a REPLY, a PUSH carries reqid 0.  Returns 0 or
+ * -1. */
 int ipc_hdr_decode(const uint8_t in[IPC_HDR_LEN], struct ipc_hdr *h);
 
-/* Writer.  Errors are sticky (allocation failure or exceeding
- * IPC_MAX_PAYLOAD); check ipc_wbuf_ok() once at the end.  If the payload
- * may carry secrets, set `secret` so that free wipes it. */
+/* Writer.  Errors are sticky (allocation failure, exceeding
+ * IPC_MAX_PAYLOAD, or a value the reader would reject such as a string
+ * holding a NUL); check ipc_wbuf_ok() once at the end.  If the payload may
+ * carry secrets, set `secret` so that free wipes it (buffers outgrown while
+ * writing are always wiped).  ipc_wbuf_free() leaves w initialised. */
 struct ipc_wbuf {
 	uint8_t *p;
 	size_t len;
@@ -65,8 +68,12 @@ void ipc_put_bytes(struct ipc_wbuf *w, const uint8_t *p, size_t n);
 /* u32 length then the characters (no terminating NUL on the wire). */
 void ipc_put_str(struct ipc_wbuf *w, const char *s, size_t n);
 void ipc_put_strz(struct ipc_wbuf *w, const char *s);
+/* Exactly n bytes, no length prefix (fixed-size fields such as bindings). */
+void ipc_put_raw(struct ipc_wbuf *w, const uint8_t *p, size_t n);
 
-/* Reader over a received payload (borrowed). */
+/* Reader over a received payload (borrowed).  Failures are sticky: once a
+ * get fails, every later get fails too, so a decoder may read all fields
+ * and check ipc_get_end() once. */
 struct ipc_rbuf {
 	const uint8_t *p;
 	size_t len;
@@ -81,9 +88,12 @@ bool ipc_get_u64(struct ipc_rbuf *r, uint64_t *v);
 bool ipc_get_i32(struct ipc_rbuf *r, int32_t *v);
 bool ipc_get_i64(struct ipc_rbuf *r, int64_t *v);
 bool ipc_get_bool(struct ipc_rbuf *r, bool *v);
-/* Zero-copy view into the payload; fails if longer than max. */
+/* Exactly n bytes copied into out (the counterpart of ipc_put_raw). */
+bool ipc_get_raw(struct ipc_rbuf *r, uint8_t *out, size_t n);
+/* Zero-copy view into the payload; fails if longer than max.  An empty
+ * value still yields a non-NULL pointer. */
 bool ipc_get_bytes(struct ipc_rbuf *r, const uint8_t **p, size_t *n,
-		   size_t max);
+                   size_t max);
 /* Copy into out[0..out_size) NUL-terminated; fails if the string holds a
  * NUL or does not fit (out_size - 1 characters at most). */
 bool ipc_get_str(struct ipc_rbuf *r, char *out, size_t out_size);
@@ -92,7 +102,7 @@ bool ipc_get_strv(struct ipc_rbuf *r, const char **p, size_t *n, size_t max);
 /* Bounded element count for arrays: fails if v > max or if v elements of
  * at least min_elem_size bytes cannot fit in what remains. */
 bool ipc_get_count(struct ipc_rbuf *r, uint32_t *v, uint32_t max,
-		   size_t min_elem_size);
+                   size_t min_elem_size);
 /* True iff nothing failed and every byte was consumed. */
 bool ipc_get_end(struct ipc_rbuf *r);
 
