@@ -5,8 +5,11 @@
  * libsodium provides randomness, Ed25519, X25519, HMAC-SHA-256,
  * ChaCha20-Poly1305, XChaCha20-Poly1305 (sealing at rest), guarded memory
  * and wiping.  GnuTLS (already linked through libcoap) is used only for what
- * libsodium 1.0.18 lacks: AES-CCM and ECDSA P-256.  HKDF-SHA-256 (RFC 5869)
- * is built on libsodium's HMAC because 1.0.18 has no HKDF.
+ * libsodium 1.0.18 lacks: AES-CCM, AES-GCM and ECDSA P-256 signatures.
+ * P-256 point arithmetic GnuTLS 3.7 does not expose (public point of a
+ * scalar, ECDH) comes from Nettle's hogweed, GnuTLS's own backend.
+ * HKDF-SHA-256 (RFC 5869) is built on libsodium's HMAC because 1.0.18 has
+ * no HKDF.
  *
  * Every function returns 0 on success and -1 on failure unless noted.
  * Signatures are raw: Ed25519 64 bytes, ECDSA P-256 r||s 64 bytes (RFC 9053
@@ -85,6 +88,8 @@ int kdc_x25519(uint8_t shared[32], const uint8_t sk[32], const uint8_t pk[32]);
 int kdc_p256_keypair(uint8_t d[32], uint8_t x[32], uint8_t y[32]);
 /* Recompute the public point of d. */
 int kdc_p256_public(const uint8_t d[32], uint8_t x[32], uint8_t y[32]);
+/* 0 if (x, y) is a point of P-256 (coordinates < p, on the curve). */
+int kdc_p256_check_public(const uint8_t x[32], const uint8_t y[32]);
 int kdc_p256_sign(const uint8_t d[32], const uint8_t *msg, size_t len,
 		  uint8_t sig[64]);
 int kdc_p256_verify(const uint8_t x[32], const uint8_t y[32],

@@ -8,7 +8,7 @@ set -eu
 
 BUILD="cmake pkg-config gcc make libc6-dev
        libuv1-dev libcoap3-dev libcoap3-bin libsqlite3-dev libsodium-dev
-       libcmocka-dev libcbor-dev libgnutls28-dev"
+       libcmocka-dev libcbor-dev libgnutls28-dev nettle-dev libgmp-dev"
 # clang + its runtime: libFuzzer targets and the sanitizer build;
 # systemd: systemd-analyze for the unit checks; mandoc: man page lint;
 # sqlite3: the CLI some tests use to inspect a database from outside.
