@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * coap.c — CoAP exchanges of the reference device on libcoap: a plain UDP
+ * session for /authz-info and a DTLS-PSK session (RFC 9202 §3.3) whose
+ * identity is the token's key id, for everything else.
+ */
+#include "client.h"
+
+#include "crypto.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct cl *the_client;
+
+const char *
+cl_code_text(int code, char *buf, size_t n)
+{
+	snprintf(buf, n, "%d.%02d", code / 100, code % 100);
+	return buf;
+}
+
+void
+cl_response_free(struct cl_response *r)
+{
+	if (r->payload != NULL) {
+		kdc_wipe(r->payload, r->len);
+		free(r->payload);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+copy_response(struct cl_response *out, const coap_pdu_t *pdu)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *o;
+	size_t len = 0, off = 0, total = 0;
+	const uint8_t *data = NULL;
+	coap_pdu_code_t code = coap_pdu_get_code(pdu);
+
+	cl_response_free(out);
+	out->code = (code >> 5) * 100 + (code & 0x1f);
+	out->content_format = -1;
+	o = coap_check_option(pdu, COAP_OPTION_CONTENT_FORMAT, &it);
+	if (o != NULL)
+		out->content_format = (int)coap_decode_var_bytes(
+		        coap_opt_value(o), coap_opt_length(o));
+	out->observe = coap_check_option(pdu, COAP_OPTION_OBSERVE, &it) != NULL;
+	coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+	while ((o = coap_option_next(&it)) != NULL) {
+		size_t used = strlen(out->location);
+
+		if (it.number != COAP_OPTION_LOCATION_PATH)
+			continue;
+		snprintf(out->location + used, sizeof(out->location) - used,
+		         "%s%.*s", used ? "/" : "", (int)coap_opt_length(o),
+		         (const char *)coap_opt_value(o));
+	}
+	if (coap_get_data_large(pdu, &len, &data, &off, &total) && len > 0) {
+		out->payload = malloc(len);
+		if (out->payload != NULL) {
+			memcpy(out->payload, data, len);
+			out->len = len;
+		}
+	}
+	out->done = true;
+}
+
+static coap_response_t
+on_response(coap_session_t *s, const coap_pdu_t *sent,
+            const coap_pdu_t *received, const coap_mid_t mid)
+{
+	struct cl *c = the_client;
+	coap_bin_const_t tok = coap_pdu_get_token(received);
+
+	(void)s;
+	(void)sent;
+	(void)mid;
+	if (tok.length != c->token_len ||
+	    memcmp(tok.s, c->token, tok.length) != 0)
+		return COAP_RESPONSE_OK;
+	if (c->resp != NULL && !c->resp->done) {
+		copy_response(c->resp, received);
+	} else if (c->on_notify != NULL) {
+		/* An Observe notification of the current observation. */
+		struct cl_response n;
+
+		memset(&n, 0, sizeof(n));
+		copy_response(&n, received);
+		c->on_notify(c, &n);
+		cl_response_free(&n);
+	}
+	return COAP_RESPONSE_OK;
+}
+
+int
+cl_coap_init(struct cl *c)
+{
+	coap_address_t dst;
+
+	the_client = c;
+	coap_startup();
+	coap_set_log_level(LOG_WARNING);
+	c->ctx = coap_new_context(NULL);
+	if (c->ctx == NULL)
+		return -1;
+	coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP |
+	                                            COAP_BLOCK_SINGLE_BODY);
+	coap_register_response_handler(c->ctx, on_response);
+	coap_address_init(&dst);
+	dst.addr.sin.sin_family = AF_INET;
+	dst.addr.sin.sin_port = htons(c->port);
+	dst.size = sizeof(dst.addr.sin);
+	if (inet_pton(AF_INET, c->host, &dst.addr.sin.sin_addr) != 1) {
+		fprintf(stderr, "kdc-client: --kdc must be an IPv4 address\n");
+		return -1;
+	}
+	c->plain = coap_new_client_session(c->ctx, NULL, &dst, COAP_PROTO_UDP);
+	return c->plain != NULL ? 0 : -1;
+}
+
+int
+cl_coap_dtls(struct cl *c)
+{
+	coap_address_t dst, local;
+	coap_dtls_cpsk_t cpsk;
+
+	coap_address_init(&dst);
+	dst.addr.sin.sin_family = AF_INET;
+	dst.addr.sin.sin_port = htons(c->dtls_port);
+	dst.size = sizeof(dst.addr.sin);
+	inet_pton(AF_INET, c->host, &dst.addr.sin.sin_addr);
+	/* PSK mode: the identity is the key id of the token's cnf (a text
+	 * kid, which the KDC accepts as such), the key the PoP key. */
+	memset(&cpsk, 0, sizeof(cpsk));
+	cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+	cpsk.psk_info.identity.s = (const uint8_t *)c->kid;
+	cpsk.psk_info.identity.length = strlen(c->kid);
+	cpsk.psk_info.key.s = c->psk;
+	cpsk.psk_info.key.length = c->psk_len;
+	if (c->local_port != 0) {
+		/* A fixed local port, so that a control URI can name it. */
+		coap_address_init(&local);
+		local.addr.sin.sin_family = AF_INET;
+		local.addr.sin.sin_port = htons(c->local_port);
+		local.size = sizeof(local.addr.sin);
+		inet_pton(AF_INET, c->host, &local.addr.sin.sin_addr);
+		c->dtls = coap_new_client_session_psk2(c->ctx, &local, &dst,
+		                                       COAP_PROTO_DTLS, &cpsk);
+	} else {
+		c->dtls = coap_new_client_session_psk2(c->ctx, NULL, &dst,
+		                                       COAP_PROTO_DTLS, &cpsk);
+	}
+	return c->dtls != NULL ? 0 : -1;
+}
+
+int
+cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
+           const char *path, int content_format, const uint8_t *payload,
+           size_t len, bool observe, struct cl_response *out)
+{
+	coap_pdu_t *pdu;
+	coap_optlist_t *opts = NULL;
+	uint8_t buf[8];
+	int waited = 0;
+
+	memset(out, 0, sizeof(*out));
+	pdu = coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(s),
+	                    coap_session_max_pdu_size(s));
+	if (pdu == NULL)
+		return -1;
+	c->token_len = sizeof(c->token);
+	coap_session_new_token(s, &c->token_len, c->token);
+	coap_add_token(pdu, c->token_len, c->token);
+	if (observe)
+		coap_insert_optlist(
+		        &opts, coap_new_optlist(COAP_OPTION_OBSERVE,
+		                                coap_encode_var_safe(
+		                                        buf, sizeof(buf),
+		                                        COAP_OBSERVE_ESTABLISH),
+		                                buf));
+	{
+		/* Uri-Path options, one per segment. */
+		const char *p = path;
+
+		while (*p != '\0') {
+			const char *e = strchr(p, '/');
+			size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+
+			if (n > 0)
+				coap_insert_optlist(
+				        &opts, coap_new_optlist(
+				                       COAP_OPTION_URI_PATH, n,
+				                       (const uint8_t *)p));
+			p += n;
+			if (*p == '/')
+				p++;
+		}
+	}
+	if (content_format >= 0)
+		coap_insert_optlist(
+		        &opts,
+		        coap_new_optlist(
+		                COAP_OPTION_CONTENT_FORMAT,
+		                coap_encode_var_safe(buf, sizeof(buf),
+		                                     (unsigned)content_format),
+		                buf));
+	coap_add_optlist_pdu(pdu, &opts);
+	coap_delete_optlist(opts);
+	if (len > 0)
+		coap_add_data_large_request(s, pdu, len, payload, NULL, NULL);
+	c->resp = out;
+	if (coap_send(s, pdu) == COAP_INVALID_MID) {
+		c->resp = NULL;
+		return -1;
+	}
+	while (!out->done && waited < c->timeout_s * 1000) {
+		waited += coap_io_process(c->ctx, 100) + 1;
+	}
+	c->resp = NULL;
+	if (!out->done) {
+		fprintf(stderr, "kdc-client: no answer from the KDC to %s\n",
+		        path);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cl_wait(struct cl *c, int secs)
+{
+	int waited = 0;
+
+	while (waited < secs * 1000)
+		waited += coap_io_process(c->ctx, 200) + 1;
+}
+
+void
+cl_print_hex(const char *label, const uint8_t *p, size_t n)
+{
+	printf("  %-18s ", label);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	printf("\n");
+}
