@@ -95,6 +95,10 @@ enum kdc_gc_error {
 	KDC_ERR_SIGNATURES_NOT_USED = 7,
 	KDC_ERR_ONLY_VERIFIERS = 8,
 	KDC_ERR_GROUP_INACTIVE = 9,
+	/* draft-ietf-ace-oscore-gm-admin (admin interface) */
+	KDC_ERR_GROUP_ACTIVE = 10,
+	KDC_ERR_NO_GROUP_NAME = 11,
+	KDC_ERR_UNSUPPORTED_CONFIG = 12,
 };
 
 /* Content-Formats. */
@@ -152,13 +156,21 @@ void kdc_gm_encode_key_object(struct kdc_cw *w,
 			      enum kdc_keyobj_shape shape, const uint8_t *sid,
 			      size_t sid_len, bool with_sid);
 
+/* COSE key type of a curve: OKP (1) for Ed25519 and X25519, EC2 (2) for
+ * P-256 (RFC 9053 §7). */
+int kdc_gm_kty_of_crv(int crv);
 /* sign_params / ecdh_params: [[kty], [kty, crv]] (GO §14). */
 void kdc_gm_encode_sign_params(struct kdc_cw *w,
 			       const struct kdc_group_material *m);
 void kdc_gm_encode_ecdh_params(struct kdc_cw *w,
 			       const struct kdc_group_material *m);
 
-/* `exi` for a response sent at `now` (0 if exp is 0 or already past). */
+/* `exi` for a response sent at `now` (0 if exp is 0 or already past).
+ * The encoders below that take `now` write `exp` and `exi` only when exp is
+ * not 0; with now == 0 they write `exp` but leave `exi` out, for a message
+ * that is cached and completed at send time with
+ * kdc_cbor_map_append_uint() (RFC 9594 §4.3.1: exi is computed per
+ * response). */
 uint64_t kdc_gm_exi(const struct kdc_group_material *m, int64_t now);
 
 /* GET /ace-group/G (with_sid false) and GET .../nodes/N (with_sid true,
@@ -201,16 +213,22 @@ void kdc_gm_encode_policies_map(struct kdc_cw *w,
 
 /* Signature Encryption Key (Group OSCORE §2.1.9): HKDF-SHA-256 with
  * salt = Master Salt, IKM = Master Secret, info = [h'', Gid, gp_enc_alg,
- * "SEKey", L], L = key length of the Group Encryption Algorithm. */
+ * "SEKey", L], L = key length of the Group Encryption Algorithm.  `out`
+ * holds KDC_SEKEY_MAX bytes; *out_len receives L.  -1 if hkdf is not 5, the
+ * algorithm has no key length or ms is empty.  The result is a secret. */
+#define KDC_SEKEY_MAX 32
 int kdc_gm_sign_enc_key(const struct kdc_group_material *m, uint8_t *out,
 			size_t *out_len);
-/* GET verif-data response (GO §9.6). */
+/* GET verif-data response (GO §9.6): { gkty, key (VERIF shape), num,
+ * ace_groupcomm_profile, exp, exi, sign_enc_key }.  -1 (nothing useful
+ * written) for a pairwise-only group or if the key cannot be derived. */
 int kdc_gm_encode_verif_data(struct kdc_cw *w,
 			     const struct kdc_group_material *m, int64_t now);
 
 /* Problem details (RFC 9290, RFC 9594 §4.1.2): { -1: title, -2: detail,
- * 0: { 0: error_id } }.  detail may be NULL.  The title is the registry's
- * description of error_id. */
+ * 0: { 0: error_id } }, keys in that order (the RFC's example).  detail may
+ * be NULL.  The title is the registry's description of error_id, left out
+ * for an id the registry does not name (kdc_gm_error_title() NULL). */
 void kdc_gm_encode_problem(struct kdc_cw *w, int error_id, const char *detail);
 const char *kdc_gm_error_title(int error_id);
 
@@ -225,10 +243,14 @@ void kdc_gm_encode_ecdh_info_entry(struct kdc_cw *w,
  * RFC 8747), the only format this KDC accepts (cred_fmt 14). */
 struct kdc_cose_key;
 /* Extract the public key of a CCS; -1 if not a CCS with exactly one
- * COSE_Key confirmation of a supported type. */
+ * COSE_Key confirmation of a supported type (OKP Ed25519 / X25519, EC2
+ * P-256, public part present, no private part).  The CCS must be a map
+ * whose cnf (8) is a map with the single entry 1: COSE_Key; sub (2), if
+ * present, must be a text string; other claims are ignored. */
 int kdc_ccs_public_key(const uint8_t *ccs, size_t len,
 		       struct kdc_cose_key *out);
-/* Build a CCS { 2: sub, 8: { 1: COSE_Key(public) } }. */
+/* Build a CCS { 2: sub, 8: { 1: COSE_Key(public) } }; sub NULL leaves
+ * claim 2 out. */
 void kdc_ccs_encode(struct kdc_cw *w, const char *sub,
 		    const struct kdc_cose_key *pub);
 
