@@ -10,7 +10,17 @@
  * Decoders borrow: pointers (struct ipc_view, str views) point into the
  * payload passed to ipc_dec_*() and are valid as long as it is.  Fixed-size
  * names are copied and NUL-terminated.  Every decoder returns 0, or -1 when
- * the payload is short, has an invalid field or has bytes left over.
+ * the payload is short, has an invalid field or has bytes left over; arrays
+ * it allocated are already freed when it fails.  Invalid fields include
+ * enumeration values outside their enum, Content-Formats outside -1..65535,
+ * text (names, URIs, location paths) holding a NUL.
+ *
+ * Encoders write the fields in declaration order and return 0, or -1 (with
+ * the writer failed) when a field is something the decoder would reject:
+ * a name not NUL-terminated inside its array, an out-of-range enumeration,
+ * text holding a NUL, an over-long bounded field.  So a peer's bad input
+ * fails the sender's encoder, never the receiver's connection.  Views may
+ * be {NULL, 0}; an absent optional view (has_x false) decodes as {NULL, 0}.
  */
 #ifndef KDC_IPC_MSG_H
 #define KDC_IPC_MSG_H
@@ -32,9 +42,9 @@ enum ipc_peer_kind {
 };
 
 #define IPC_BINDING_LEN 16
-#define IPC_NODE_MAX 64
-#define IPC_NAME_MAX 64
-#define IPC_MAX_LIST 100000 /* elements of any array field */
+#define IPC_NODE_MAX    64
+#define IPC_NAME_MAX    64
+#define IPC_MAX_LIST    100000 /* elements of any array field */
 
 /* A byte view into a payload. */
 struct ipc_view {
@@ -60,16 +70,16 @@ enum ipc_msg_type {
 
 	/* frontend -> keystore: the RFC 9594 interface. */
 	IPC_MSG_GROUP_NAMES = 20,    /* FETCH /ace-group */
-	IPC_MSG_JOIN = 21,	     /* POST /ace-group/G */
+	IPC_MSG_JOIN = 21,           /* POST /ace-group/G */
 	IPC_MSG_GROUP_READ = 22,     /* GET G, policies, num, active,
-					verif-data, kdc-cred */
-	IPC_MSG_CREDS = 23,	     /* GET / FETCH G/creds */
+	                                verif-data, kdc-cred */
+	IPC_MSG_CREDS = 23,          /* GET / FETCH G/creds */
 	IPC_MSG_KDC_CRED_FETCH = 24, /* FETCH G/kdc-cred */
 	IPC_MSG_STALE_SIDS = 25,     /* FETCH G/stale-sids */
-	IPC_MSG_NODE = 26,	     /* GET / POST / DELETE G/nodes/N */
-	IPC_MSG_NODE_CRED = 27,	     /* POST G/nodes/N/cred */
+	IPC_MSG_NODE = 26,           /* GET / POST / DELETE G/nodes/N */
+	IPC_MSG_NODE_CRED = 27,      /* POST G/nodes/N/cred */
 	IPC_MSG_GROUP_LIST = 28,     /* names of all groups (resources) */
-	IPC_MSG_FE_STATS = 29,	     /* counters, no reply */
+	IPC_MSG_FE_STATS = 29,       /* counters, no reply */
 
 	/* keystore -> frontend replies. */
 	IPC_MSG_COAP_RESULT = 40,
@@ -120,6 +130,21 @@ const char *ipc_msg_name(uint16_t type);
 bool ipc_msg_allowed(uint16_t type, uint8_t peer_kind);
 /* Does this request type expect a reply? (FE_STATS does not.) */
 bool ipc_msg_expects_reply(uint16_t type);
+/* Is this a type of the catalogue? */
+bool ipc_msg_known(uint16_t type);
+/* Run the decoder of `type` on a payload and discard the result: 0 if it
+ * is well-formed, -1 if not (or the type is unknown).  flags tell the
+ * direction where it matters (ADM_CHUNK is only a reply).  Payloads:
+ *   HELLO ipc_hello, ERROR ipc_error, AUTHZ_INFO .. NODE_CRED and FE_STATS
+ *   their struct, GROUP_LIST empty, COAP_RESULT ipc_coap_result,
+ *   PSK_RESULT ipc_psk_result, GROUP_LIST_RESULT ipc_group_list_result,
+ *   PUSH_GROUP_ADDED/DELETED ipc_group_name_msg, PUSH_GROUP_STATE
+ *   ipc_group_state, PUSH_MEMBER ipc_member_msg, PUSH_BINDING_GONE
+ *   ipc_binding_gone, PUSH_CONTROL ipc_control, ADM_GROUP_CREATE/UPDATE
+ *   ipc_adm_group, ADM_AS_ADD ipc_adm_as_add, ADM_AUDIT ipc_adm_audit,
+ *   ADM_SQL ipc_adm_sql, every other ADM_* request ipc_adm_target,
+ *   ADM_RESULT ipc_adm_result, ADM_CHUNK raw bytes. */
+int ipc_msg_check(uint16_t type, uint16_t flags, const uint8_t *p, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* HELLO / ERROR */
@@ -128,7 +153,7 @@ struct ipc_hello {
 	uint32_t version;
 	uint8_t peer_kind;
 	char name[IPC_NAME_MAX + 1]; /* request: client name; reply: software */
-	uint64_t instance;	     /* reply: keystore instance id; request 0 */
+	uint64_t instance; /* reply: keystore instance id; request 0 */
 };
 int ipc_enc_hello(struct ipc_wbuf *w, const struct ipc_hello *m);
 int ipc_dec_hello(const uint8_t *p, size_t n, struct ipc_hello *m);
@@ -149,7 +174,7 @@ enum ipc_transport { IPC_TRANSPORT_PLAIN = 0, IPC_TRANSPORT_DTLS = 1 };
 struct ipc_authz_info {
 	int32_t content_format; /* -1 when the request had none */
 	struct ipc_view payload;
-	uint8_t transport;	    /* ipc_transport */
+	uint8_t transport;          /* ipc_transport */
 	struct ipc_binding binding; /* the DTLS session's binding, if any */
 };
 int ipc_enc_authz_info(struct ipc_wbuf *w, const struct ipc_authz_info *m);
@@ -161,7 +186,7 @@ struct ipc_psk_identity {
 };
 int ipc_enc_psk_identity(struct ipc_wbuf *w, const struct ipc_psk_identity *m);
 int ipc_dec_psk_identity(const uint8_t *p, size_t n,
-			 struct ipc_psk_identity *m);
+                         struct ipc_psk_identity *m);
 
 /* RPK_IDENTITY: the client's SubjectPublicKeyInfo (DER). */
 struct ipc_rpk_identity {
@@ -169,20 +194,20 @@ struct ipc_rpk_identity {
 };
 int ipc_enc_rpk_identity(struct ipc_wbuf *w, const struct ipc_rpk_identity *m);
 int ipc_dec_rpk_identity(const uint8_t *p, size_t n,
-			 struct ipc_rpk_identity *m);
+                         struct ipc_rpk_identity *m);
 
 enum ipc_psk_status {
 	IPC_PSK_OK = 0,
-	IPC_PSK_UNKNOWN = 1,	/* no valid token for this identity */
-	IPC_PSK_BAD_TOKEN = 2,	/* identity was a token that failed checks */
+	IPC_PSK_UNKNOWN = 1,    /* no valid token for this identity */
+	IPC_PSK_BAD_TOKEN = 2,  /* identity was a token that failed checks */
 	IPC_PSK_UNSUPPORTED = 3 /* identity in no form we can read */
 };
 struct ipc_psk_result {
-	uint8_t status;		    /* ipc_psk_status */
-	struct ipc_view key;	    /* PSK (secret; empty for RPK) */
+	uint8_t status;      /* ipc_psk_status */
+	struct ipc_view key; /* PSK (secret; empty for RPK) */
 	struct ipc_binding binding;
-	int64_t exp;		    /* token expiry (NumericDate) */
-	bool token_in_handshake;    /* N_S comes from the DTLS exporter */
+	int64_t exp;             /* token expiry (NumericDate) */
+	bool token_in_handshake; /* N_S comes from the DTLS exporter */
 };
 /* Sets w->secret. */
 int ipc_enc_psk_result(struct ipc_wbuf *w, const struct ipc_psk_result *m);
@@ -203,9 +228,9 @@ int ipc_dec_group_names(const uint8_t *p, size_t n, struct ipc_group_names *m);
 /* get_creds (RFC 9594 §4.3.1, §4.4.1). */
 enum ipc_get_creds_kind {
 	IPC_GET_CREDS_ABSENT = 0,
-	IPC_GET_CREDS_NULL = 1,	  /* null: all relevant credentials */
+	IPC_GET_CREDS_NULL = 1,   /* null: all relevant credentials */
 	IPC_GET_CREDS_FILTER = 2, /* [inclusion_flag, role_filter, id_filter] */
-	IPC_GET_CREDS_ALL = 3,	  /* GET .../creds */
+	IPC_GET_CREDS_ALL = 3,    /* GET .../creds */
 };
 struct ipc_get_creds {
 	uint8_t kind;
@@ -237,12 +262,12 @@ int ipc_dec_join(const uint8_t *p, size_t n, struct ipc_join *m);
 void ipc_join_free(struct ipc_join *m); /* frees decoder arrays */
 
 enum ipc_group_resource {
-	IPC_RES_KEYS = 1,	/* GET /ace-group/G */
-	IPC_RES_POLICIES = 2,	/* GET G/policies */
-	IPC_RES_NUM = 3,	/* GET G/num */
-	IPC_RES_ACTIVE = 4,	/* GET G/active */
+	IPC_RES_KEYS = 1,       /* GET /ace-group/G */
+	IPC_RES_POLICIES = 2,   /* GET G/policies */
+	IPC_RES_NUM = 3,        /* GET G/num */
+	IPC_RES_ACTIVE = 4,     /* GET G/active */
 	IPC_RES_VERIF_DATA = 5, /* GET G/verif-data */
-	IPC_RES_KDC_CRED = 6,	/* GET G/kdc-cred */
+	IPC_RES_KDC_CRED = 6,   /* GET G/kdc-cred */
 };
 struct ipc_group_read {
 	struct ipc_binding binding;
@@ -267,9 +292,9 @@ struct ipc_kdc_cred_fetch {
 	struct ipc_view cnonce;
 };
 int ipc_enc_kdc_cred_fetch(struct ipc_wbuf *w,
-			   const struct ipc_kdc_cred_fetch *m);
+                           const struct ipc_kdc_cred_fetch *m);
 int ipc_dec_kdc_cred_fetch(const uint8_t *p, size_t n,
-			   struct ipc_kdc_cred_fetch *m);
+                           struct ipc_kdc_cred_fetch *m);
 
 struct ipc_stale_sids {
 	struct ipc_binding binding;
@@ -314,9 +339,9 @@ struct ipc_group_list_result {
 	struct ipc_view *names; /* decoder mallocs; text */
 };
 int ipc_enc_group_list_result(struct ipc_wbuf *w,
-			      const struct ipc_group_list_result *m);
+                              const struct ipc_group_list_result *m);
 int ipc_dec_group_list_result(const uint8_t *p, size_t n,
-			      struct ipc_group_list_result *m);
+                              struct ipc_group_list_result *m);
 
 struct ipc_fe_stats {
 	uint64_t requests;
@@ -334,17 +359,17 @@ int ipc_dec_fe_stats(const uint8_t *p, size_t n, struct ipc_fe_stats *m);
 
 enum ipc_member_op {
 	IPC_MEMBER_NONE = 0,
-	IPC_MEMBER_SET = 1,	/* binding is member `node` of `group` */
+	IPC_MEMBER_SET = 1,     /* binding is member `node` of `group` */
 	IPC_MEMBER_REMOVED = 2, /* binding is no longer member of `group` */
 };
 struct ipc_coap_result {
-	uint8_t code;		/* CoAP code byte: class << 5 | detail */
-	int32_t content_format; /* -1: no Content-Format option */
-	int64_t max_age;	/* -1: no Max-Age option */
+	uint8_t code;                  /* CoAP code byte: class << 5 | detail */
+	int32_t content_format;        /* -1: no Content-Format option */
+	int64_t max_age;               /* -1: no Max-Age option */
 	struct ipc_view location_path; /* "ace-group/g1/nodes/n3" or empty */
-	struct ipc_view payload; /* may hold secrets (keying material) */
-	struct ipc_binding binding; /* AUTHZ_INFO: the token's binding */
-	uint8_t member_op;	    /* ipc_member_op */
+	struct ipc_view payload;       /* may hold secrets (keying material) */
+	struct ipc_binding binding;    /* AUTHZ_INFO: the token's binding */
+	uint8_t member_op;             /* ipc_member_op */
 	char group[KDC_GNAME_MAX + 1];
 	char node[IPC_NODE_MAX + 1];
 	uint64_t perm;
@@ -362,15 +387,15 @@ struct ipc_group_name_msg { /* PUSH_GROUP_ADDED / PUSH_GROUP_DELETED */
 	char group[KDC_GNAME_MAX + 1];
 };
 int ipc_enc_group_name_msg(struct ipc_wbuf *w,
-			   const struct ipc_group_name_msg *m);
+                           const struct ipc_group_name_msg *m);
 int ipc_dec_group_name_msg(const uint8_t *p, size_t n,
-			   struct ipc_group_name_msg *m);
+                           struct ipc_group_name_msg *m);
 
 enum ipc_state_reason {
 	IPC_STATE_SNAPSHOT = 1, /* subscription started */
-	IPC_STATE_REKEY = 2,	/* new material: notify observers */
-	IPC_STATE_STATUS = 3,	/* active flag changed */
-	IPC_STATE_CONFIG = 4,	/* policies changed */
+	IPC_STATE_REKEY = 2,    /* new material: notify observers */
+	IPC_STATE_STATUS = 3,   /* active flag changed */
+	IPC_STATE_CONFIG = 4,   /* policies changed */
 };
 struct ipc_group_state {
 	uint8_t reason;
@@ -392,14 +417,14 @@ int ipc_dec_group_state(const uint8_t *p, size_t n, struct ipc_group_state *m);
 void ipc_group_state_free(struct ipc_group_state *m);
 
 enum ipc_removal_reason {
-	IPC_REMOVED_LEFT = 1,	       /* DELETE by the member */
+	IPC_REMOVED_LEFT = 1,          /* DELETE by the member */
 	IPC_REMOVED_EVICTED = 2,       /* operator / compromise */
-	IPC_REMOVED_TOKEN = 3,	       /* token expired, revoked or narrowed */
+	IPC_REMOVED_TOKEN = 3,         /* token expired, revoked or narrowed */
 	IPC_REMOVED_GROUP_DELETED = 4, /* group deleted */
-	IPC_REMOVED_ELDER = 5,	       /* evicted before a Gid reuse */
+	IPC_REMOVED_ELDER = 5,         /* evicted before a Gid reuse */
 };
 struct ipc_member_msg { /* PUSH_MEMBER */
-	uint8_t op;	/* IPC_MEMBER_SET or IPC_MEMBER_REMOVED */
+	uint8_t op;     /* IPC_MEMBER_SET or IPC_MEMBER_REMOVED */
 	uint8_t reason; /* ipc_removal_reason when removed */
 	struct ipc_binding binding;
 	char group[KDC_GNAME_MAX + 1];
@@ -421,18 +446,18 @@ struct ipc_binding_gone {
 };
 int ipc_enc_binding_gone(struct ipc_wbuf *w, const struct ipc_binding_gone *m);
 int ipc_dec_binding_gone(const uint8_t *p, size_t n,
-			 struct ipc_binding_gone *m);
+                         struct ipc_binding_gone *m);
 
 /* PUSH_CONTROL: send a request to a member's control_uri over its DTLS
  * session (RFC 9594 §6.1 rekeying, §5 eviction notice). */
 struct ipc_control {
 	struct ipc_binding binding;
 	struct ipc_view uri;
-	uint8_t method;		/* CoAP method code: 2 POST, 4 DELETE */
+	uint8_t method;         /* CoAP method code: 2 POST, 4 DELETE */
 	int32_t content_format; /* -1 none */
 	struct ipc_view payload;
 	int64_t exp; /* if non-zero, add exi = exp - now (label 12) to the
-			payload map at send time */
+	                payload map at send time */
 };
 /* Sets w->secret. */
 int ipc_enc_control(struct ipc_wbuf *w, const struct ipc_control *m);
@@ -446,7 +471,7 @@ int ipc_dec_control(const uint8_t *p, size_t n, struct ipc_control *m);
 struct ipc_adm_target {
 	char group[KDC_GNAME_MAX + 1]; /* may be empty */
 	char node[IPC_NODE_MAX + 1];   /* may be empty */
-	int64_t id;		       /* token id for TOKEN_REVOKE, else 0 */
+	int64_t id;                    /* token id for TOKEN_REVOKE, else 0 */
 	char arg[IPC_NAME_MAX + 1];    /* AS name, key kind, ... */
 };
 int ipc_enc_adm_target(struct ipc_wbuf *w, const struct ipc_adm_target *m);
@@ -463,17 +488,17 @@ int ipc_dec_adm_group(const uint8_t *p, size_t n, struct ipc_adm_group *m);
 
 enum ipc_as_kind {
 	IPC_AS_SIGN = 1,    /* Sign1 tokens, key = public COSE_Key */
-	IPC_AS_MAC = 2,	    /* Mac0 tokens, key = symmetric */
+	IPC_AS_MAC = 2,     /* Mac0 tokens, key = symmetric */
 	IPC_AS_ENCRYPT = 3, /* Encrypt0 tokens, key = symmetric */
 };
 struct ipc_adm_as_add {
 	char name[IPC_NAME_MAX + 1];
-	struct ipc_view issuer;	  /* empty: iss not checked */
+	struct ipc_view issuer;   /* empty: iss not checked */
 	struct ipc_view audience; /* the aud this AS puts in our tokens */
-	uint8_t kind;		  /* ipc_as_kind */
+	uint8_t kind;             /* ipc_as_kind */
 	int64_t alg;
-	struct ipc_view kid;	     /* empty: any kid */
-	struct ipc_view key;	     /* encoded COSE_Key (secret if symmetric) */
+	struct ipc_view kid; /* empty: any kid */
+	struct ipc_view key; /* encoded COSE_Key (secret if symmetric) */
 	struct ipc_view psk_derivation_key; /* RFC 9202 §3.3.1, may be empty */
 };
 /* Sets w->secret. */
@@ -510,16 +535,16 @@ enum ipc_cell_type {
 };
 enum ipc_adm_status {
 	IPC_ADM_OK = 0,
-	IPC_ADM_E_USAGE = 1,	   /* bad arguments */
-	IPC_ADM_E_NOT_FOUND = 2,   /* no such group/member/AS/token */
-	IPC_ADM_E_EXISTS = 3,	   /* already exists */
-	IPC_ADM_E_REFUSED = 4,	   /* not allowed (e.g. write in sql) */
+	IPC_ADM_E_USAGE = 1,     /* bad arguments */
+	IPC_ADM_E_NOT_FOUND = 2, /* no such group/member/AS/token */
+	IPC_ADM_E_EXISTS = 3,    /* already exists */
+	IPC_ADM_E_REFUSED = 4,   /* not allowed (e.g. write in sql) */
 	IPC_ADM_E_INTERNAL = 5,
 };
 
 struct ipc_cell {
 	uint8_t type;
-	int64_t i; /* INT, BOOL */
+	int64_t i;         /* INT, BOOL */
 	struct ipc_view v; /* TEXT, BYTES */
 };
 struct ipc_table {
@@ -552,7 +577,7 @@ void ipc_tab_init(struct ipc_tab_builder *b);
 void ipc_tab_free(struct ipc_tab_builder *b);
 /* Start a table with ncols columns named by cols[]. */
 void ipc_tab_begin(struct ipc_tab_builder *b, const char *name,
-		   const char *const *cols, uint32_t ncols);
+                   const char *const *cols, uint32_t ncols);
 void ipc_tab_null(struct ipc_tab_builder *b);
 void ipc_tab_int(struct ipc_tab_builder *b, int64_t v);
 void ipc_tab_bool(struct ipc_tab_builder *b, bool v);
@@ -560,7 +585,7 @@ void ipc_tab_text(struct ipc_tab_builder *b, const char *s, size_t n);
 void ipc_tab_textz(struct ipc_tab_builder *b, const char *s);
 void ipc_tab_bytes(struct ipc_tab_builder *b, const uint8_t *p, size_t n);
 /* Finish the ADM_RESULT payload into w. */
-int ipc_tab_finish(struct ipc_tab_builder *b, int32_t status,
-		   const char *error, struct ipc_wbuf *w);
+int ipc_tab_finish(struct ipc_tab_builder *b, int32_t status, const char *error,
+                   struct ipc_wbuf *w);
 
 #endif
