@@ -78,7 +78,9 @@ int kdc_scope_parse_entry(const uint8_t *p, size_t n,
  * CF 297 (RFC 9594 §7 / group-oscore-profile §3). */
 int kdc_scope_check_tag(uint64_t tag);
 
-/* Entry for a group, or NULL. */
+/* Role entry for a group, or NULL.  Admin entries (perm bit 0) are never
+ * returned: their other bits are admin permissions, not roles.  A scope
+ * holds at most one role entry and one admin entry per group name. */
 const struct kdc_scope_entry *kdc_scope_find(const struct kdc_scope *s,
 					     const char *gname, size_t len);
 
