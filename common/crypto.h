@@ -80,6 +80,8 @@ int kdc_ed25519_sk_to_x25519(uint8_t x_sk[32], const uint8_t ed_sk[64]);
 
 /* X25519. */
 int kdc_x25519_keypair(uint8_t pk[32], uint8_t sk[32]);
+/* The public key of sk. */
+int kdc_x25519_public(uint8_t pk[32], const uint8_t sk[32]);
 /* Shared secret; fails if the result is all zero (small-order point). */
 int kdc_x25519(uint8_t shared[32], const uint8_t sk[32], const uint8_t pk[32]);
 

@@ -148,6 +148,12 @@ kdc_x25519_keypair(uint8_t pk[32], uint8_t sk[32])
 }
 
 int
+kdc_x25519_public(uint8_t pk[32], const uint8_t sk[32])
+{
+	return crypto_scalarmult_base(pk, sk) == 0 ? 0 : -1;
+}
+
+int
 kdc_x25519(uint8_t shared[32], const uint8_t sk[32], const uint8_t pk[32])
 {
 	/* crypto_scalarmult() returns -1 if the result is all zero, i.e.

@@ -32,10 +32,12 @@ tu_nibble(char c)
 static inline uint8_t *
 tu_hex_n(const char *hex, size_t n, size_t *out_len)
 {
-	uint8_t *out = malloc(n / 2 + 1);
+	uint8_t *out;
 	size_t o = 0;
 	int hi = -1;
 
+	*out_len = 0;
+	out = malloc(n / 2 + 1);
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -87,11 +89,13 @@ tu_hex_fixed(const char *hex, uint8_t *out, size_t want)
 static inline uint8_t *
 tu_b64url_n(const char *s, size_t n, size_t *out_len)
 {
-	uint8_t *out = malloc(n * 3 / 4 + 3);
+	uint8_t *out;
 	uint32_t acc = 0;
 	int bits = 0;
 	size_t o = 0;
 
+	*out_len = 0;
+	out = malloc(n * 3 / 4 + 3);
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {

@@ -223,6 +223,10 @@ test_x25519_rfc7748(void **state)
 	assert_hex(sh, 32,
 	           "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c"
 	           "1e161742");
+	assert_int_equal(kdc_x25519_public(pk, ska), 0);
+	assert_hex(pk, 32,
+	           "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98e"
+	           "aa9b4e6a");
 	/* All-zero result from a small-order point is refused. */
 	assert_int_equal(kdc_x25519(sh, ska, zero), -1);
 	assert_memory_equal(sh, zero, 32);
@@ -366,7 +370,7 @@ test_aes_ccm_vectors(void **state)
 {
 	static const char pt[] = "This is the content.";
 	uint8_t key[16], nonce[13], ct[64], out[64];
-	size_t aad_len;
+	size_t aad_len = 0;
 	uint8_t *aad;
 
 	(void)state;
