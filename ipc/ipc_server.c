@@ -17,6 +17,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,8 @@ struct ipc_server {
 	bool listening;
 };
 
-static uint64_t conn_next_id;
+/* Unique per process, also with loops in several threads. */
+static _Atomic uint64_t conn_next_id;
 
 static void conn_close_hard(struct ipc_conn *c);
 
@@ -424,7 +426,7 @@ on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	c->srv = s;
-	c->id = ++conn_next_id;
+	c->id = atomic_fetch_add(&conn_next_id, 1) + 1;
 	c->state = CONN_HANDSHAKE;
 	ipc_rx_init(&c->rx);
 	uv_pipe_init(s->loop, &c->pipe, 0);

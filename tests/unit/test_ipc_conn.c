@@ -40,7 +40,7 @@
 
 /* ---- log capture ---- */
 
-static char log_path[64];
+static char log_path[128];
 static int saved_stderr = -1;
 
 static long
