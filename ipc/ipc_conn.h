@@ -79,6 +79,10 @@ struct ipc_server_cfg {
 	void *arg;
 };
 
+/* Bind and listen; NULL (logged) on failure.  The socket is bound under
+ * umask 0177 (the process umask is changed for the duration of bind(), so
+ * do not create files concurrently in another thread), then chmod'ed to
+ * cfg->mode and chown'ed to cfg->group.  The cfg is copied. */
 struct ipc_server *ipc_server_listen(uv_loop_t *loop,
                                      const struct ipc_server_cfg *cfg);
 /* Close the listener (unlinking the socket file) and every connection
