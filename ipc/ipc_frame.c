@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RX_MIN_FREE 65536u
+/* A drained receive buffer larger than this is released. */
+#define RX_KEEP_MAX (256u * 1024u)
 
 struct ipc_frame_out *
 ipc_frame_new(uint16_t type, uint16_t flags, uint32_t reqid,
@@ -121,6 +122,11 @@ ipc_rx_compact(struct ipc_rx *rx)
 {
 	size_t left;
 
+	/* Drained after a large frame: give the memory back. */
+	if (rx->off == rx->len && rx->cap > RX_KEEP_MAX) {
+		ipc_rx_free(rx);
+		return;
+	}
 	if (rx->off == 0)
 		return;
 	left = rx->len - rx->off;

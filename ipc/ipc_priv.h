@@ -79,7 +79,8 @@ bool ipc_rx_reserve(struct ipc_rx *rx, size_t min);
 /* The next complete frame: 1 with *h and *payload set (valid until the
  * next ipc_rx_* call), 0 if more bytes are needed, -1 on a bad header. */
 int ipc_rx_next(struct ipc_rx *rx, struct ipc_hdr *h, const uint8_t **payload);
-/* Move unread bytes to the front and wipe what was consumed. */
+/* Move unread bytes to the front and wipe what was consumed; a drained
+ * buffer above 256 KiB is released. */
 void ipc_rx_compact(struct ipc_rx *rx);
 
 /* Short form of a frame's flags for log lines: "RM", "P", "-". */

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "ipc_priv.h"
 #include "ipc_wire.h"
 
 #include <stdlib.h>
@@ -386,6 +387,113 @@ get_count_bounds(void **state)
 	assert_false(ipc_get_count(&r, &c, UINT32_MAX, 1));
 }
 
+/* ---- receive buffer (frame reassembly) ---- */
+
+static size_t
+put_frame(uint8_t *out, uint16_t type, uint32_t reqid, size_t len, uint8_t fill)
+{
+	struct ipc_hdr h = {(uint32_t)len, type, IPC_F_REPLY, reqid};
+
+	ipc_hdr_encode(out, &h);
+	memset(out + IPC_HDR_LEN, fill, len);
+	return IPC_HDR_LEN + len;
+}
+
+/* Feed `stream` in chunks of `step`, collecting frames. */
+static void
+feed(const uint8_t *stream, size_t n, size_t step, const size_t *lens,
+     size_t nframes)
+{
+	struct ipc_rx rx;
+	struct ipc_hdr h;
+	const uint8_t *p;
+	size_t off = 0, got = 0;
+
+	ipc_rx_init(&rx);
+	while (off < n) {
+		size_t k = step < n - off ? step : n - off;
+
+		assert_true(ipc_rx_reserve(&rx, 16));
+		if (k > rx.cap - rx.len)
+			k = rx.cap - rx.len;
+		memcpy(rx.p + rx.len, stream + off, k);
+		rx.len += k;
+		off += k;
+		while (ipc_rx_next(&rx, &h, &p) == 1) {
+			assert_true(got < nframes);
+			assert_int_equal(h.len, lens[got]);
+			assert_int_equal(h.type, 100 + got);
+			assert_int_equal(h.reqid, 1000 + got);
+			for (size_t i = 0; i < h.len; i++)
+				if (p[i] != (uint8_t)(0x40 + got))
+					fail_msg("frame %zu byte %zu", got, i);
+			got++;
+		}
+		ipc_rx_compact(&rx);
+	}
+	assert_int_equal(got, nframes);
+	assert_int_equal(rx.len, 0);
+	ipc_rx_free(&rx);
+}
+
+static void
+rx_reassembly(void **state)
+{
+	const size_t lens[] = {0, 5, 70000, 1, 300000};
+	size_t n = 0, total = 0;
+	uint8_t *stream;
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++)
+		total += IPC_HDR_LEN + lens[i];
+	stream = malloc(total);
+	for (size_t i = 0; i < 5; i++)
+		n += put_frame(stream + n, (uint16_t)(100 + i),
+		               (uint32_t)(1000 + i), lens[i],
+		               (uint8_t)(0x40 + i));
+	feed(stream, n, 1, lens, 5); /* byte by byte */
+	feed(stream, n, 7, lens, 5);
+	feed(stream, n, 65536, lens, 5);
+	feed(stream, n, n, lens, 5);
+	free(stream);
+}
+
+static void
+rx_bad_header_and_release(void **state)
+{
+	struct ipc_rx rx;
+	struct ipc_hdr h;
+	const uint8_t *p;
+	uint8_t *big = malloc(IPC_HDR_LEN + 400000);
+	uint8_t bad[IPC_HDR_LEN] = {0, 0, 0, 0, 1, 0, 0x08, 0, 0, 0, 0, 0};
+
+	(void)state;
+	/* a drained buffer above 256 KiB is released */
+	ipc_rx_init(&rx);
+	put_frame(big, 100, 1000, 400000, 0x40);
+	assert_true(ipc_rx_reserve(&rx, IPC_HDR_LEN));
+	memcpy(rx.p, big, IPC_HDR_LEN);
+	rx.len = IPC_HDR_LEN;
+	assert_int_equal(ipc_rx_next(&rx, &h, &p), 0);
+	assert_true(ipc_rx_reserve(&rx, 16)); /* room for the whole frame */
+	assert_true(rx.cap - rx.len >= 400000);
+	memcpy(rx.p + rx.len, big + IPC_HDR_LEN, 400000);
+	rx.len += 400000;
+	assert_int_equal(ipc_rx_next(&rx, &h, &p), 1);
+	assert_int_equal(h.len, 400000);
+	ipc_rx_compact(&rx);
+	assert_null(rx.p);
+	assert_int_equal(rx.cap, 0);
+
+	/* unknown flag bit 0x08 */
+	assert_true(ipc_rx_reserve(&rx, 16));
+	memcpy(rx.p, bad, sizeof(bad));
+	rx.len = sizeof(bad);
+	assert_int_equal(ipc_rx_next(&rx, &h, &p), -1);
+	ipc_rx_free(&rx);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -403,6 +511,8 @@ main(void)
 	        cmocka_unit_test(get_empty_bytes_not_null),
 	        cmocka_unit_test(get_str_rules),
 	        cmocka_unit_test(get_count_bounds),
+	        cmocka_unit_test(rx_reassembly),
+	        cmocka_unit_test(rx_bad_header_and_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
