@@ -31,6 +31,7 @@
 
 #include "cbor_out.h"
 
+#include <assert.h>
 #include <cbor/streaming.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -852,12 +853,17 @@ kdc_cbor_decode(const uint8_t *buf, size_t len,
 	else
 		item = cbor_load(buf, len, &res);
 	if (item == NULL) {
+		/* Only an allocation failure can stop cbor_load() on input
+		 * that validate() accepted; debug and fuzz builds check that
+		 * the two agree. */
+		assert(res.error.code == CBOR_ERR_MEMERROR);
 		rc = res.error.code == CBOR_ERR_MEMERROR ? KDC_CBOR_E_NOMEM
 		                                         : KDC_CBOR_E_MALFORMED;
 		goto out;
 	}
 	if (res.read != (x.buf ? x.len : len)) {
 		/* Cannot happen after validate(); never trust it anyway. */
+		assert(!"cbor_load() stopped early on validated input");
 		cbor_decref(&item);
 		rc = KDC_CBOR_E_MALFORMED;
 		goto out;

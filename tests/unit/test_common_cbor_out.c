@@ -20,7 +20,7 @@ unhex(const char *hex, uint8_t *out, size_t cap)
 	int hi = -1;
 
 	for (; *hex; hex++) {
-		int v;
+		int v = 0;
 		char c = *hex;
 
 		if (c == ' ')
