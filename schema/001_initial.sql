@@ -46,6 +46,10 @@ CREATE TABLE tokens (
 ) STRICT;
 CREATE UNIQUE INDEX tokens_pop_kid ON tokens(pop_kid) WHERE pop_kid IS NOT NULL;
 CREATE INDEX tokens_exp ON tokens(exp);
+-- The expiry sweep asks for "exp <= now OR revoked": with this (tiny,
+-- partial) index both halves are index lookups instead of a scan of every
+-- token at each sweep.
+CREATE INDEX tokens_revoked ON tokens(revoked) WHERE revoked <> 0;
 
 -- Groups and their current keying material (one version; the previous one
 -- is kept in group_prev for the grace period).
@@ -94,7 +98,10 @@ CREATE TABLE groups (
     node_next     INTEGER NOT NULL DEFAULT 1, -- next node name number
     -- deferred rekey (survives a restart)
     rekey_pending INTEGER NOT NULL DEFAULT 0, -- bitmask of reasons
-    rekeys_done   INTEGER NOT NULL DEFAULT 0
+    rekeys_done   INTEGER NOT NULL DEFAULT 0,
+    -- current members, kept by the members_count_* triggers below so that
+    -- the max_members check of a Join does not count 10^6 rows
+    member_count  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE INDEX groups_gid ON groups(gid);
@@ -135,6 +142,15 @@ CREATE TABLE members (
 CREATE UNIQUE INDEX members_sid ON members(group_id, sid) WHERE sid IS NOT NULL;
 CREATE INDEX members_token ON members(token_id);
 CREATE INDEX members_birth_gid ON members(group_id, birth_gid);
+CREATE TRIGGER members_count_insert AFTER INSERT ON members
+BEGIN UPDATE groups SET member_count = member_count + 1 WHERE id = NEW.group_id; END;
+CREATE TRIGGER members_count_delete AFTER DELETE ON members
+BEGIN UPDATE groups SET member_count = member_count - 1 WHERE id = OLD.group_id; END;
+CREATE TRIGGER members_count_move AFTER UPDATE OF group_id ON members
+BEGIN
+    UPDATE groups SET member_count = member_count - 1 WHERE id = OLD.group_id;
+    UPDATE groups SET member_count = member_count + 1 WHERE id = NEW.group_id;
+END;
 
 -- Stale Sender ID sets, one per keying-material version (GO §7.1).
 CREATE TABLE stale_sets (
