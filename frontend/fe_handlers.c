@@ -132,8 +132,8 @@ fe_hnd_authz_info(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (x.binding != NULL)
 		m.binding = x.binding->id;
 	ipc_wbuf_init(&w);
-	ipc_enc_authz_info(&w, &m);
-	fe_req_forward(&x, IPC_MSG_AUTHZ_INFO, &w, false);
+	fe_req_forward(&x, IPC_MSG_AUTHZ_INFO, &w, ipc_enc_authz_info(&w, &m),
+	               false);
 	ipc_wbuf_free(&w);
 }
 
@@ -183,8 +183,8 @@ fe_hnd_ace_group_fetch(coap_resource_t *r, coap_session_t *s,
 	if (fe_req_keystore(&x) != 0)
 		goto out;
 	ipc_wbuf_init(&w);
-	ipc_enc_group_names(&w, &m);
-	fe_req_forward(&x, IPC_MSG_GROUP_NAMES, &w, false);
+	fe_req_forward(&x, IPC_MSG_GROUP_NAMES, &w, ipc_enc_group_names(&w, &m),
+	               false);
 	ipc_wbuf_free(&w);
 out:
 	free(m.gids);
@@ -288,8 +288,7 @@ fe_hnd_group_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		goto out;
 	fe_sess_exporter(x.sess, &j.exporter_ns);
 	ipc_wbuf_init(&w);
-	ipc_enc_join(&w, &j);
-	fe_req_forward(&x, IPC_MSG_JOIN, &w, false);
+	fe_req_forward(&x, IPC_MSG_JOIN, &w, ipc_enc_join(&w, &j), false);
 	ipc_wbuf_free(&w);
 out:
 	get_creds_free(&j.get_creds);
@@ -311,8 +310,7 @@ node_forward(struct fe_req *x, const char *node, uint8_t op)
 	snprintf(m.node, sizeof(m.node), "%s", node);
 	m.op = op;
 	ipc_wbuf_init(&w);
-	ipc_enc_node(&w, &m);
-	fe_req_forward(x, IPC_MSG_NODE, &w,
+	fe_req_forward(x, IPC_MSG_NODE, &w, ipc_enc_node(&w, &m),
 	               op == IPC_NODE_GET && fe_req_observe(x->req, 0));
 	ipc_wbuf_free(&w);
 }
@@ -383,8 +381,8 @@ node_cred_request(struct fe_req *x, const char *node)
 		goto out;
 	fe_sess_exporter(x->sess, &m.exporter_ns);
 	ipc_wbuf_init(&w);
-	ipc_enc_node_cred(&w, &m);
-	fe_req_forward(x, IPC_MSG_NODE_CRED, &w, false);
+	fe_req_forward(x, IPC_MSG_NODE_CRED, &w, ipc_enc_node_cred(&w, &m),
+	               false);
 	ipc_wbuf_free(&w);
 out:
 	if (map != NULL)

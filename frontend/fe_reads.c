@@ -43,8 +43,8 @@ forward_read(struct fe_req *x, uint8_t resource, bool observe)
 	memcpy(m.group, x->group, sizeof(m.group));
 	m.resource = resource;
 	ipc_wbuf_init(&w);
-	ipc_enc_group_read(&w, &m);
-	fe_req_forward(x, IPC_MSG_GROUP_READ, &w, observe);
+	fe_req_forward(x, IPC_MSG_GROUP_READ, &w, ipc_enc_group_read(&w, &m),
+	               observe);
 	ipc_wbuf_free(&w);
 }
 
@@ -215,8 +215,8 @@ fe_hnd_sub_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		memcpy(c.group, x.group, sizeof(c.group));
 		c.get_creds.kind = IPC_GET_CREDS_ALL;
 		ipc_wbuf_init(&wb);
-		ipc_enc_creds(&wb, &c);
-		fe_req_forward(&x, IPC_MSG_CREDS, &wb, false);
+		fe_req_forward(&x, IPC_MSG_CREDS, &wb, ipc_enc_creds(&wb, &c),
+		               false);
 		ipc_wbuf_free(&wb);
 	} else {
 		fe_req_fail(&x, 404, "no such resource");
@@ -263,8 +263,8 @@ fe_hnd_sub_fetch(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		memcpy(m.group, x.group, sizeof(m.group));
 		if (fe_req_keystore(&x) != 0)
 			goto out;
-		ipc_enc_stale_sids(&w, &m);
-		fe_req_forward(&x, IPC_MSG_STALE_SIDS, &w, false);
+		fe_req_forward(&x, IPC_MSG_STALE_SIDS, &w,
+		               ipc_enc_stale_sids(&w, &m), false);
 	} else if (strcmp(x.rest, "kdc-cred") == 0) {
 		struct ipc_kdc_cred_fetch m;
 
@@ -280,8 +280,8 @@ fe_hnd_sub_fetch(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		memcpy(m.group, x.group, sizeof(m.group));
 		if (fe_req_keystore(&x) != 0)
 			goto out;
-		ipc_enc_kdc_cred_fetch(&w, &m);
-		fe_req_forward(&x, IPC_MSG_KDC_CRED_FETCH, &w, false);
+		fe_req_forward(&x, IPC_MSG_KDC_CRED_FETCH, &w,
+		               ipc_enc_kdc_cred_fetch(&w, &m), false);
 	} else { /* creds */
 		struct ipc_creds m;
 		cbor_item_t *roles, *ids;
@@ -335,8 +335,8 @@ fe_hnd_sub_fetch(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			}
 		}
 		if (fe_req_keystore(&x) == 0) {
-			ipc_enc_creds(&w, &m);
-			fe_req_forward(&x, IPC_MSG_CREDS, &w, false);
+			fe_req_forward(&x, IPC_MSG_CREDS, &w,
+			               ipc_enc_creds(&w, &m), false);
 		}
 	creds_out:
 		free(m.get_creds.roles);
@@ -387,8 +387,8 @@ fe_read_node(struct fe_req *x, const char *node)
 		snprintf(n.node, sizeof(n.node), "%s", node);
 		n.op = IPC_NODE_GET;
 		ipc_wbuf_init(&wb);
-		ipc_enc_node(&wb, &n);
-		fe_req_forward(x, IPC_MSG_NODE, &wb, observe);
+		fe_req_forward(x, IPC_MSG_NODE, &wb, ipc_enc_node(&wb, &n),
+		               observe);
 		ipc_wbuf_free(&wb);
 	}
 }
