@@ -88,6 +88,8 @@ struct ks_as {
 };
 /* Insert; fills a->id.  KS_EXISTS if the name is taken. */
 int ks_store_as_add(struct ks_store *s, struct ks_as *a);
+/* Its tokens go with it (ON DELETE CASCADE); KS_ERR while one of them
+ * still authorises a member (remove the memberships first). */
 int ks_store_as_remove(struct ks_store *s, const char *name);
 /* The first AS (lowest id) whose kind matches and whose kid is NULL or
  * equal to kid, with the key unsealed.  KS_NOTFOUND if none. */
@@ -147,10 +149,12 @@ int ks_store_token_by_id(struct ks_store *s, int64_t id, bool with_secret,
 int ks_store_token_set_ns(struct ks_store *s, int64_t id, const uint8_t *ns,
                           size_t n);
 int ks_store_token_revoke(struct ks_store *s, int64_t id);
+/* KS_ERR while a member refers to the token (remove memberships first). */
 int ks_store_token_delete(struct ks_store *s, int64_t id);
 /* Earliest exp of all tokens, KS_NOTFOUND if none. */
 int ks_store_token_next_exp(struct ks_store *s, int64_t *exp);
-/* Tokens with exp <= now or revoked (ids, up to max). */
+/* Tokens with exp <= now or revoked (ids, up to max, in no particular
+ * order). */
 int ks_store_token_expired(struct ks_store *s, int64_t now, int64_t *ids,
                            size_t max, size_t *n);
 int ks_store_token_list(struct ks_store *s,
@@ -259,7 +263,9 @@ int ks_store_member_by_token(struct ks_store *s, int64_t group_id,
 int ks_store_member_sid_taken(struct ks_store *s, int64_t group_id,
                               const uint8_t *sid, size_t n);
 int ks_store_member_count(struct ks_store *s, int64_t group_id, int64_t *n);
-/* Iterators (cb returns non-zero to stop). */
+/* Iterators (cb returns non-zero to stop).  member_list and
+ * member_with_control_uri go in node-name order (the index order, so no
+ * sort of a large group), the others in id order. */
 int ks_store_member_list(struct ks_store *s, int64_t group_id,
                          int (*cb)(void *arg, const struct ks_member *m),
                          void *arg);
@@ -285,6 +291,8 @@ int ks_store_member_total(struct ks_store *s, int64_t *n);
 
 /* ---- stale Sender ID sets (GO §7.1) ---- */
 
+/* Creating an existing set is not an error; stale_add creates the set if
+ * needed and ignores a Sender ID already in it. */
 int ks_store_stale_create_set(struct ks_store *s, int64_t group_id,
                               uint64_t version);
 int ks_store_stale_add(struct ks_store *s, int64_t group_id, uint64_t version,
@@ -320,6 +328,7 @@ int ks_store_kdc_key_current(struct ks_store *s, const char *kind,
                              struct ks_kdc_key *out);
 /* Insert as current, retiring the previous current key of that kind. */
 int ks_store_kdc_key_put(struct ks_store *s, struct ks_kdc_key *k);
+/* Listing does not unseal: k->priv is zeroed. */
 int ks_store_kdc_key_list(struct ks_store *s,
                           int (*cb)(void *arg, const struct ks_kdc_key *k),
                           void *arg);
@@ -342,12 +351,16 @@ int ks_store_audit_query(struct ks_store *s, int64_t since_id,
 /* ---- admin reports ---- */
 
 /* Run a read-only statement on a separate read-only connection (authorizer
- * denies anything but reads), rows into an ADM_RESULT table. */
+ * denies anything but reads), rows into an ADM_RESULT table.  It sees the
+ * last committed state.  KS_ERR with the reason in err when refused or
+ * failed (tb may then hold a partial table: discard it); on KS_OK err is ""
+ * or notes that the result was truncated (10,000 rows, 4 MiB). */
 int ks_store_sql_readonly(struct ks_store *s, const char *sql,
                           struct ipc_tab_builder *tb, char *err, size_t errlen);
 /* PRAGMA integrity_check + foreign_key_check into a table. */
 int ks_store_check(struct ks_store *s, struct ipc_tab_builder *tb);
-/* Online backup (sqlite3_backup) into a new file at path. */
+/* Online backup (sqlite3_backup) of the last committed state into a new
+ * file at path (mode 0600); KS_EXISTS if path already exists. */
 int ks_store_backup(struct ks_store *s, const char *path);
 /* Database file size / page counts for status. */
 int ks_store_stats(struct ks_store *s, int64_t *db_bytes);
