@@ -386,6 +386,8 @@ xcode_append(struct xcode *x, const uint8_t *in, size_t in_len, size_t pos,
 {
 	if (x->buf == NULL) {
 		/* Each byte grows by at most one: 2 * in_len bounds it. */
+		if (in_len > SIZE_MAX / 2)
+			return KDC_CBOR_E_NOMEM;
 		x->buf = malloc(2 * in_len);
 		if (x->buf == NULL)
 			return KDC_CBOR_E_NOMEM;

@@ -19,6 +19,12 @@
  * byte and text strings are normalised into definite ones, so that the
  * accessors below can hand out plain pointers.
  *
+ * Text strings must be valid UTF-8.  Every tag number is accepted (also
+ * 6..20, e.g. COSE 16/17/18, which libcbor 0.8 alone refuses); of the
+ * simple values only false, true, null and undefined are (the others are
+ * KDC_CBOR_E_MALFORMED); floats of every width are.  Non-shortest integer
+ * encodings are accepted.  max_depth is capped at 1024.
+ *
  * Nothing else in the project may call cbor_load() or cbor_stream_decode().
  */
 #ifndef KDC_CBOR_IN_H
