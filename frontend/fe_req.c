@@ -161,9 +161,13 @@ fe_req_keystore(struct fe_req *x)
 }
 
 void
-fe_req_forward(struct fe_req *x, uint16_t type, struct ipc_wbuf *w,
+fe_req_forward(struct fe_req *x, uint16_t type, struct ipc_wbuf *w, int enc_rc,
                bool observe)
 {
+	if (enc_rc != 0) {
+		fe_req_fail(x, 400, "request field out of range");
+		return;
+	}
 	if (!ipc_wbuf_ok(w) ||
 	    fe_async_start(fe_g, x->s, x->req, x->r, type, w, observe) != 0)
 		fe_reply_unavailable(fe_g, x->resp);

@@ -51,9 +51,13 @@ int fe_req_payload(struct fe_req *x);
 int fe_req_cbor(struct fe_req *x, cbor_item_t **out);
 /* Keystore up, else 5.03 with Max-Age. */
 int fe_req_keystore(struct fe_req *x);
-/* Send a typed request asynchronously (5.03 if it cannot be sent). */
+/* Send a typed request asynchronously (5.03 if it cannot be sent).
+ * enc_rc is the encoder's result: the IPC encoders refuse values their
+ * decoders would reject (e.g. a NUL in a text field), and such a request is
+ * the client's fault: 4.00, never a frame that would cost the keystore
+ * connection. */
 void fe_req_forward(struct fe_req *x, uint16_t type, struct ipc_wbuf *w,
-                    bool observe);
+                    int enc_rc, bool observe);
 
 /* GET nodes/NODENAME, cached when possible (fe_reads.c). */
 void fe_read_node(struct fe_req *x, const char *node);
