@@ -138,7 +138,7 @@ spawn_daemon(char *const argv[], const char *logpath)
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, logpath,
-					 O_WRONLY | O_CREAT | O_APPEND, 0644);
+	                                 O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
@@ -167,8 +167,8 @@ dump_log(const char *path)
 {
 	char cmd[600];
 
-	snprintf(cmd, sizeof(cmd), "echo '--- %s'; tail -n 40 '%s' 1>&2",
-		 path, path);
+	snprintf(cmd, sizeof(cmd), "echo '--- %s'; tail -n 40 '%s' 1>&2", path,
+	         path);
 	if (system(cmd) != 0)
 		fprintf(stderr, "(no log %s)\n", path);
 }
@@ -295,17 +295,17 @@ h_env_start(struct h_env *e, const struct h_opts *o)
 		fe_group = gr != NULL ? gr->gr_name : pw->pw_name;
 	}
 	snprintf(conf, sizeof(conf),
-		 "[kdc]\nstate_dir = %s\nruntime_dir = %s\nlog_level = debug\n"
-		 "[keystore]\nfrontend_user = %s\nfrontend_group = %s\n"
-		 "admin_group = %s\nclock_skew = 2\n"
-		 "default_audience = %s\n%s\n"
-		 "[frontend]\nlisten = 127.0.0.1:%u\nlisten_dtls = "
-		 "127.0.0.1:%u\nreuse_port = %s\nuser = %s\ngroup = %s\n%s\n",
-		 e->state, e->run, fe_user, fe_group, fe_group, e->audience,
-		 o->extra_keystore != NULL ? o->extra_keystore : "",
-		 (unsigned)e->port, (unsigned)e->dtls_port,
-		 o->reuse_port ? "yes" : "no", fe_user, fe_group,
-		 o->extra_frontend != NULL ? o->extra_frontend : "");
+	         "[kdc]\nstate_dir = %s\nruntime_dir = %s\nlog_level = debug\n"
+	         "[keystore]\nfrontend_user = %s\nfrontend_group = %s\n"
+	         "admin_group = %s\nclock_skew = 2\n"
+	         "default_audience = %s\n%s\n"
+	         "[frontend]\nlisten = 127.0.0.1:%u\nlisten_dtls = "
+	         "127.0.0.1:%u\nreuse_port = %s\nuser = %s\ngroup = %s\n%s\n",
+	         e->state, e->run, fe_user, fe_group, fe_group, e->audience,
+	         o->extra_keystore != NULL ? o->extra_keystore : "",
+	         (unsigned)e->port, (unsigned)e->dtls_port,
+	         o->reuse_port ? "yes" : "no", fe_user, fe_group,
+	         o->extra_frontend != NULL ? o->extra_frontend : "");
 	if (write_file(e->conf, conf, strlen(conf), 0644) != 0)
 		return -1;
 	if (h_keystore_start(e) != 0)
@@ -327,9 +327,9 @@ h_env_start(struct h_env *e, const struct h_opts *o)
 		}
 		kdc_cw_free(&w);
 		if (h_admin(e, out, sizeof(out),
-			    "as add dev-as --kind encrypt --alg 10 "
-			    "--key-file %s --audience %s",
-			    keyfile, e->audience) != 0) {
+		            "as add dev-as --kind encrypt --alg 10 "
+		            "--key-file %s --audience %s",
+		            keyfile, e->audience) != 0) {
 			fprintf(stderr, "as add failed: %s\n", out);
 			return -1;
 		}
@@ -402,11 +402,11 @@ h_group_create(struct h_env *e, const char *name, const char *options)
 {
 	char out[4096];
 	int rc = h_admin(e, out, sizeof(out), "group create %s %s", name,
-			 options != NULL ? options : "");
+	                 options != NULL ? options : "");
 
 	if (rc != 0)
 		fprintf(stderr, "group create %s failed (%d): %s\n", name, rc,
-			out);
+		        out);
 	return rc;
 }
 
@@ -487,7 +487,7 @@ h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok, size_t *len)
 	cc.alg = KDC_ALG_AES_CCM_16_64_128;
 	cc.tagged = true;
 	if (kdc_cose_encrypt0_create(&out, &cc, &key, claims.buf, claims.len) !=
-		    0 ||
+	            0 ||
 	    !kdc_cw_ok(&out))
 		goto done;
 	*tok = kdc_cw_take(&out, len);
@@ -502,13 +502,13 @@ done:
 
 int
 h_ace_cbor(const uint8_t *tok, size_t len, bool sign_info, bool ecdh_info,
-	   bool dh_creds, uint8_t **out, size_t *olen)
+           bool dh_creds, uint8_t **out, size_t *olen)
 {
 	struct kdc_cw w;
 
 	kdc_cw_init(&w);
 	kdc_cw_map(&w, 1 + (sign_info ? 1 : 0) + (ecdh_info ? 1 : 0) +
-			       (dh_creds ? 1 : 0));
+	                       (dh_creds ? 1 : 0));
 	kdc_cw_uint(&w, KDC_OAUTH_ACCESS_TOKEN);
 	kdc_cw_bstr(&w, tok, len);
 	if (sign_info) {
@@ -535,12 +535,12 @@ cf_value(const char *s)
 		const char *name;
 		int cf;
 	} names[] = {
-		{"text/plain; charset=utf-8", 0},
-		{"application/link-format", 40},
-		{"application/octet-stream", 42},
-		{"application/cbor", 60},
-		{"application/cwt", 61},
-		{"application/ace+cbor", 19},
+	        {"text/plain; charset=utf-8", 0},
+	        {"application/link-format", 40},
+	        {"application/octet-stream", 42},
+	        {"application/cbor", 60},
+	        {"application/cwt", 61},
+	        {"application/ace+cbor", 19},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -595,12 +595,13 @@ parse_output(struct h_coap *c)
 					c->max_age = atoll(o + 8);
 				else if (strncmp(o, "Observe:", 8) == 0)
 					c->observe = true;
-				else if (strncmp(o, "Location-Path:", 14) == 0) {
+				else if (strncmp(o, "Location-Path:", 14) ==
+				         0) {
 					size_t u = strlen(c->location);
 
 					snprintf(c->location + u,
-						 sizeof(c->location) - u,
-						 "%s%s", u ? "/" : "", o + 14);
+					         sizeof(c->location) - u,
+					         "%s%s", u ? "/" : "", o + 14);
 				}
 			}
 		}
@@ -622,8 +623,8 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 	c->cf = -1;
 	c->max_age = -1;
 	snprintf(uri, sizeof(uri), "%s://127.0.0.1:%u/%s",
-		 r->dtls ? "coaps" : "coap",
-		 (unsigned)(r->dtls ? e->dtls_port : e->port), r->path);
+	         r->dtls ? "coaps" : "coap",
+	         (unsigned)(r->dtls ? e->dtls_port : e->port), r->path);
 	snprintf(outf, sizeof(outf), "%s/resp-%u.bin", e->dir, ++req_counter);
 	argv[n++] = "/usr/bin/coap-client-gnutls";
 	argv[n++] = "-B";
@@ -651,7 +652,7 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 	}
 	if (r->payload != NULL) {
 		snprintf(reqf, sizeof(reqf), "%s/req-%u.bin", e->dir,
-			 req_counter);
+		         req_counter);
 		if (write_file(reqf, r->payload, r->len, 0600) != 0)
 			return -1;
 		argv[n++] = "-f";
@@ -739,7 +740,7 @@ h_error_id(const struct h_coap *c)
 
 int
 h_dev_token(struct h_env *e, struct h_dev *d, const char *kid,
-	    const char *scope, int64_t lifetime)
+            const char *scope, int64_t lifetime)
 {
 	struct h_token t = {0};
 	struct h_coap c;
@@ -778,8 +779,7 @@ h_dev_token(struct h_env *e, struct h_dev *d, const char *kid,
 		goto out;
 	}
 	m = h_cbor(&c);
-	if (m != NULL &&
-	    h_map_bstr(m, KDC_OAUTH_KDCCHALLENGE, &p, &n) &&
+	if (m != NULL && h_map_bstr(m, KDC_OAUTH_KDCCHALLENGE, &p, &n) &&
 	    n <= sizeof(d->ns)) {
 		memcpy(d->ns, p, n);
 		d->ns_len = n;
@@ -812,7 +812,7 @@ out:
 
 int
 h_join_payload(struct h_dev *d, const char *group, uint64_t perm,
-	       bool get_creds, uint8_t **out, size_t *len)
+               bool get_creds, uint8_t **out, size_t *len)
 {
 	struct kdc_cw scope, in, w;
 	uint8_t sig[64];
@@ -824,11 +824,11 @@ h_join_payload(struct h_dev *d, const char *group, uint64_t perm,
 	kdc_cw_init(&w);
 	kdc_scope_encode_entry(&scope, group, perm);
 	kdc_random(d->nc, sizeof(d->nc));
-	kdc_pop_input_client(&in, scope.buf, scope.len, d->ns, d->ns_len,
-			     d->nc, sizeof(d->nc));
+	kdc_pop_input_client(&in, scope.buf, scope.len, d->ns, d->ns_len, d->nc,
+	                     sizeof(d->nc));
 	if (!monitor)
 		kdc_sig_sign(KDC_ALG_EDDSA, &d->cred_key, in.buf, in.len, sig,
-			     &sig_len);
+		             &sig_len);
 	kdc_cw_map(&w, (monitor ? 2 : 4) + (get_creds ? 1 : 0));
 	kdc_cw_uint(&w, KDC_GC_SCOPE);
 	kdc_cw_bstr(&w, scope.buf, scope.len);
@@ -853,8 +853,8 @@ h_join_payload(struct h_dev *d, const char *group, uint64_t perm,
 }
 
 int
-h_dev_join(struct h_env *e, struct h_dev *d, const char *group,
-	   uint64_t perm, struct h_coap *out)
+h_dev_join(struct h_env *e, struct h_dev *d, const char *group, uint64_t perm,
+           struct h_coap *out)
 {
 	struct h_req r = {0};
 	char path[200];
@@ -883,7 +883,7 @@ h_dev_join(struct h_env *e, struct h_dev *d, const char *group,
 		size_t n;
 
 		snprintf(d->node, sizeof(d->node), "%s",
-			 node != NULL ? node + 1 : "");
+		         node != NULL ? node + 1 : "");
 		if (m != NULL) {
 			d->num = (uint64_t)h_map_int(m, KDC_GC_NUM, 0);
 			key = kdc_cbor_map_get(m, KDC_GC_KEY);

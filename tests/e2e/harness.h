@@ -46,11 +46,11 @@ struct h_env {
 
 /* Options for h_env_start. */
 struct h_opts {
-	int frontends;		/* default 1 */
-	bool reuse_port;	/* default true */
+	int frontends;              /* default 1 */
+	bool reuse_port;            /* default true */
 	const char *extra_keystore; /* extra lines for [keystore] */
 	const char *extra_frontend; /* extra lines for [frontend] */
-	bool no_as;		/* do not register the development AS */
+	bool no_as;                 /* do not register the development AS */
 };
 
 /* Start keystore + frontends and register the development AS. */
@@ -68,9 +68,8 @@ int h_run(char *const argv[], char *out, size_t outlen, int timeout_ms);
 /* kdc-admin -c CONF ARGS... (words split on spaces; use h_admin_argv for
  * arguments with spaces).  Returns the exit code. */
 int h_admin(struct h_env *e, char *out, size_t outlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int h_admin_argv(struct h_env *e, char *out, size_t outlen,
-		 char *const args[]);
+        __attribute__((format(printf, 4, 5)));
+int h_admin_argv(struct h_env *e, char *out, size_t outlen, char *const args[]);
 /* Create a group with extra kdc-admin options (may be NULL). */
 int h_group_create(struct h_env *e, const char *name, const char *options);
 
@@ -87,15 +86,15 @@ struct h_token {
 	bool no_scope, no_cnf, scope_tag, mac0_wrong_key;
 };
 int h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok,
-	   size_t *len);
+           size_t *len);
 /* The application/ace+cbor map {1: token, 45: null} (+47/48 if asked). */
-int h_ace_cbor(const uint8_t *tok, size_t len, bool sign_info,
-	       bool ecdh_info, bool dh_creds, uint8_t **out, size_t *olen);
+int h_ace_cbor(const uint8_t *tok, size_t len, bool sign_info, bool ecdh_info,
+               bool dh_creds, uint8_t **out, size_t *olen);
 
 /* One CoAP exchange with coap-client-gnutls. */
 struct h_coap {
-	int code; /* 205 for 2.05; 0 = no response */
-	int cf;	  /* -1 none */
+	int code;        /* 205 for 2.05; 0 = no response */
+	int cf;          /* -1 none */
 	int64_t max_age; /* -1 none */
 	bool observe;
 	char location[256];
@@ -104,18 +103,18 @@ struct h_coap {
 	char raw[65536]; /* the client's output, for diagnostics */
 };
 struct h_req {
-	const char *method;    /* get, post, put, delete, fetch */
-	const char *path;      /* without leading '/' */
+	const char *method; /* get, post, put, delete, fetch */
+	const char *path;   /* without leading '/' */
 	bool dtls;
-	const char *kid;       /* PSK identity (DTLS) */
-	const char *key;       /* PSK (ASCII) */
-	int cf;		       /* -1: none */
-	int accept;	       /* -1: none */
+	const char *kid; /* PSK identity (DTLS) */
+	const char *key; /* PSK (ASCII) */
+	int cf;          /* -1: none */
+	int accept;      /* -1: none */
 	const uint8_t *payload;
 	size_t len;
-	int fe;		       /* which frontend's port: always the shared
-				  port; kept for clarity */
-	int block;	       /* -b size, 0 none */
+	int fe;    /* which frontend's port: always the shared
+	              port; kept for clarity */
+	int block; /* -b size, 0 none */
 };
 int h_coap(struct h_env *e, const struct h_req *r, struct h_coap *out);
 void h_coap_free(struct h_coap *c);
@@ -137,19 +136,19 @@ struct h_dev {
 };
 /* Mint + POST /authz-info; scope like "g1:6". */
 int h_dev_token(struct h_env *e, struct h_dev *d, const char *kid,
-		const char *scope, int64_t lifetime);
+                const char *scope, int64_t lifetime);
 /* Build a Join Request for group with roles (perm). */
 int h_join_payload(struct h_dev *d, const char *group, uint64_t perm,
-		   bool get_creds, uint8_t **out, size_t *len);
+                   bool get_creds, uint8_t **out, size_t *len);
 /* Join; returns the CoAP result. */
 int h_dev_join(struct h_env *e, struct h_dev *d, const char *group,
-	       uint64_t perm, struct h_coap *out);
+               uint64_t perm, struct h_coap *out);
 
 /* CBOR helpers for assertions. */
 cbor_item_t *h_cbor(const struct h_coap *c); /* decoded payload or NULL */
 int64_t h_map_int(const cbor_item_t *m, int64_t label, int64_t dflt);
 bool h_map_bstr(const cbor_item_t *m, int64_t label, const uint8_t **p,
-		size_t *n);
+                size_t *n);
 /* Problem details error-id (RFC 9594 §4.1.2), -1 if none. */
 int h_error_id(const struct h_coap *c);
 
@@ -158,8 +157,8 @@ int h_error_id(const struct h_coap *c);
 	do {                                                                   \
 		if ((c)->code != (expect))                                     \
 			fail_msg("expected %d.%02d, got %d.%02d\n%s",          \
-				 (expect) / 100, (expect) % 100,               \
-				 (c)->code / 100, (c)->code % 100, (c)->raw);  \
+			         (expect) / 100, (expect) % 100,               \
+			         (c)->code / 100, (c)->code % 100, (c)->raw);  \
 	} while (0)
 
 #endif

@@ -50,8 +50,10 @@ dtls_get(struct h_dev *d, const char *path, struct h_coap *c)
 static void
 test_9594_04_05_06_09_10_authz_info(void **state)
 {
-	struct h_token t = {.kid = "devA", .key = "0123456789abcdef",
-			    .scope = "g1:6", .lifetime = 600};
+	struct h_token t = {.kid = "devA",
+	                    .key = "0123456789abcdef",
+	                    .scope = "g1:6",
+	                    .lifetime = 600};
 	struct h_req r = {0};
 	struct h_coap c;
 	uint8_t *tok, *body;
@@ -65,7 +67,8 @@ test_9594_04_05_06_09_10_authz_info(void **state)
 
 	(void)state;
 	assert_int_equal(h_mint(&env, &t, &tok, &tl), 0);
-	assert_int_equal(h_ace_cbor(tok, tl, true, false, false, &body, &bl), 0);
+	assert_int_equal(h_ace_cbor(tok, tl, true, false, false, &body, &bl),
+	                 0);
 	r.method = "post";
 	r.path = "authz-info";
 	r.cf = KDC_CF_ACE_CBOR;
@@ -135,9 +138,9 @@ test_9594_27_30_31_32_34_go_17_join(void **state)
 	assert_int_equal(kdc_ccs_public_key(cred, cl, &kdc), 0);
 	kdc_cw_init(&in);
 	kdc_pop_input_kdc(&in, d.nc, sizeof(d.nc), nonce, nl);
-	assert_int_equal(kdc_sig_verify(KDC_ALG_EDDSA, &kdc, in.buf, in.len,
-					sig, sl),
-			 0);
+	assert_int_equal(
+	        kdc_sig_verify(KDC_ALG_EDDSA, &kdc, in.buf, in.len, sig, sl),
+	        0);
 	kdc_cw_free(&in);
 	cbor_decref(&m);
 	h_coap_free(&c);
@@ -168,7 +171,7 @@ test_9594_43_48_49_member_reads(void **state)
 	assert_true(h_map_int(m, KDC_GC_EXI, 0) > 0);
 	/* No Sender ID in the group resource (GO §9.1). */
 	assert_null(kdc_cbor_map_get(kdc_cbor_map_get(m, KDC_GC_KEY),
-				     KDC_OSC_GROUP_SENDERID));
+	                             KDC_OSC_GROUP_SENDERID));
 	cbor_decref(&m);
 	h_coap_free(&c);
 
@@ -204,8 +207,8 @@ test_9594_42_48_49_50_non_member(void **state)
 	struct h_dev d;
 	struct h_coap c;
 	const char *paths[] = {"ace-group/g1", "ace-group/g1/num",
-			       "ace-group/g1/policies",
-			       "ace-group/g1/nodes/n1"};
+	                       "ace-group/g1/policies",
+	                       "ace-group/g1/nodes/n1"};
 
 	(void)state;
 	assert_int_equal(h_dev_token(&env, &d, "devD", "g1:6", 600), 0);
@@ -306,20 +309,20 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_9594_04_05_06_09_10_authz_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_9594_27_30_31_32_34_go_17_join, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_9594_43_48_49_member_reads,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_9594_42_48_49_50_non_member, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_9594_13_plain_coap_unauthorized, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_9594_51_go_31_key_renewal,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_9594_52_leave, setup,
-						teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_9594_04_05_06_09_10_authz_info, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_9594_27_30_31_32_34_go_17_join, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_9594_43_48_49_member_reads,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_9594_42_48_49_50_non_member, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_9594_13_plain_coap_unauthorized, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_9594_51_go_31_key_renewal,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_9594_52_leave, setup,
+	                                        teardown),
 	};
 
 	if (argc > 1)
