@@ -898,3 +898,119 @@ h_dev_join(struct h_env *e, struct h_dev *d, const char *group, uint64_t perm,
 	}
 	return rc;
 }
+
+/* ---- background observers ---- */
+
+int
+h_observe_start(struct h_env *e, struct h_dev *d, const char *path, int secs,
+                struct h_obs *o)
+{
+	char uri[512], s[16];
+	char *argv[] = {"/usr/bin/coap-client-gnutls",
+	                "-v",
+	                "7",
+	                "-s",
+	                s,
+	                "-B",
+	                s,
+	                "-u",
+	                d->kid,
+	                "-k",
+	                d->key,
+	                uri,
+	                NULL};
+
+	snprintf(s, sizeof(s), "%d", secs);
+	snprintf(uri, sizeof(uri), "coaps://127.0.0.1:%u/%s",
+	         (unsigned)e->dtls_port, path);
+	snprintf(o->log, sizeof(o->log), "%s/obs-%u.log", e->dir,
+	         ++req_counter);
+	o->pid = spawn_daemon(argv, o->log);
+	return o->pid > 0 ? 0 : -1;
+}
+
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* Every response PDU of the log with its hex payload line. */
+static int
+parse_all(const char *path, struct h_coap *out, int max)
+{
+	FILE *f = fopen(path, "r");
+	char line[70000];
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct h_coap *c;
+		char *cp;
+		int cls, det;
+
+		if (strncmp(line, "v:1 t:", 6) != 0)
+			continue;
+		cp = strstr(line, " c:");
+		if (cp == NULL || sscanf(cp + 3, "%d.%d", &cls, &det) != 2 ||
+		    cls < 2)
+			continue;
+		if (out == NULL) {
+			n++;
+			continue;
+		}
+		if (n >= max)
+			break;
+		c = &out[n++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->raw, sizeof(c->raw), "%s", line);
+		parse_output(c);
+		if (strstr(line, ":: binary data length") != NULL &&
+		    fgets(line, sizeof(line), f) != NULL &&
+		    strncmp(line, "<<", 2) == 0) {
+			size_t len = 0;
+			char *h = line + 2;
+
+			c->payload = malloc(strlen(h) / 2 + 1);
+			while (c->payload != NULL && hexval(h[0]) >= 0 &&
+			       hexval(h[1]) >= 0) {
+				c->payload[len++] =
+				        (uint8_t)(hexval(h[0]) * 16 +
+				                  hexval(h[1]));
+				h += 2;
+			}
+			c->len = len;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+int
+h_observe_wait(struct h_obs *o, int n, int ms)
+{
+	int have = 0;
+
+	for (int waited = 0; waited <= ms; waited += 50) {
+		have = parse_all(o->log, NULL, 0);
+		if (have >= n)
+			break;
+		msleep(50);
+	}
+	return have;
+}
+
+int
+h_observe_stop(struct h_obs *o, struct h_coap *out, int max)
+{
+	if (o->pid > 0) {
+		kill(o->pid, SIGTERM);
+		waitpid(o->pid, NULL, 0);
+		o->pid = 0;
+	}
+	return parse_all(o->log, out, max);
+}

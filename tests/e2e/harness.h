@@ -144,6 +144,20 @@ int h_join_payload(struct h_dev *d, const char *group, uint64_t perm,
 int h_dev_join(struct h_env *e, struct h_dev *d, const char *group,
                uint64_t perm, struct h_coap *out);
 
+/* A background Observe registration with coap-client -s. */
+struct h_obs {
+	pid_t pid;
+	char log[400];
+};
+int h_observe_start(struct h_env *e, struct h_dev *d, const char *path,
+                    int secs, struct h_obs *o);
+/* Wait up to ms for at least n responses (registration answer included)
+ * to have arrived; returns how many there are. */
+int h_observe_wait(struct h_obs *o, int n, int ms);
+/* Stop the client and return the responses it received (registration
+ * answer first), up to max; each out[i] must be freed. */
+int h_observe_stop(struct h_obs *o, struct h_coap *out, int max);
+
 /* CBOR helpers for assertions. */
 cbor_item_t *h_cbor(const struct h_coap *c); /* decoded payload or NULL */
 int64_t h_map_int(const cbor_item_t *m, int64_t label, int64_t dflt);
