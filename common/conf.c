@@ -340,6 +340,8 @@ derive_defaults(struct kdc_conf *c)
 	if (c->database[0] == '\0')
 		snprintf(c->database, sizeof(c->database), "%.200s/kdc.sqlite",
 		         c->state_dir);
+	if (c->lock_dir[0] == '\0')
+		snprintf(c->lock_dir, sizeof(c->lock_dir), "%s", c->runtime_dir);
 	if (c->kek_file[0] == '\0')
 		snprintf(c->kek_file, sizeof(c->kek_file), "%.200s/kek",
 		         c->state_dir);

@@ -240,7 +240,7 @@ void fe_dtls_wipe(void);
 /* Configure the bind() interposer before endpoints are created. */
 void fe_bind_configure(bool reuse_port);
 /* Take the single-instance lock of a port (when reuse_port is off). */
-int fe_port_lock(const char *runtime_dir, uint16_t port, int *fd);
+int fe_port_lock(const char *lock_dir, uint16_t port, int *fd);
 int fe_privdrop(const char *user, const char *group);
 
 #endif

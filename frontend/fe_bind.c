@@ -64,11 +64,11 @@ bind(int fd, const struct sockaddr *addr, socklen_t len)
 }
 
 int
-fe_port_lock(const char *runtime_dir, uint16_t port, int *fd)
+fe_port_lock(const char *lock_dir, uint16_t port, int *fd)
 {
 	char path[KDC_CONF_PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/frontend-%u.lock", runtime_dir,
+	snprintf(path, sizeof(path), "%s/frontend-%u.lock", lock_dir,
 	         (unsigned)port);
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (*fd < 0) {

@@ -242,7 +242,7 @@ main(int argc, char **argv)
 
 	/* One lock per port this frontend serves (fe_bind.c). */
 	fe_bind_configure(fe.conf.reuse_port);
-	mkdir(fe.conf.runtime_dir, 0755);
+	mkdir(fe.conf.lock_dir, 0755);
 	for (size_t i = 0; i < fe.conf.nlisten_dtls + fe.conf.nlisten; i++) {
 		const struct kdc_listen *l =
 		        i < fe.conf.nlisten_dtls
@@ -250,7 +250,7 @@ main(int argc, char **argv)
 		                : &fe.conf.listen[i - fe.conf.nlisten_dtls];
 		int fd;
 
-		if (fe_port_lock(fe.conf.runtime_dir, l->port, &fd) != 0)
+		if (fe_port_lock(fe.conf.lock_dir, l->port, &fd) != 0)
 			return 1;
 		/* Kept open (and locked) for the life of the process. */
 		(void)fd;
