@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * adm_system.c — the keystore as a whole: status, the audit log, read-only
+ * SQL, online backup (streamed to kdc-admin) and the integrity check.
+ * (Reloading the configuration is in reload.c.)
+ */
+#include "adm.h"
+
+#include "clock.h"
+#include "crypto.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- status ---- */
+
+static int
+count_cb(void *arg, const struct ks_group *g)
+{
+	(void)g;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+int
+ks_h_adm_status(struct ks_req *r)
+{
+	static const char *const cols[] = {"version",
+	                                   "instance",
+	                                   "pid",
+	                                   "uptime_s",
+	                                   "schema_version",
+	                                   "groups",
+	                                   "members",
+	                                   "tokens",
+	                                   "frontends_connected",
+	                                   "requests_served",
+	                                   "keystore_requests",
+	                                   "joins",
+	                                   "rekeys_done",
+	                                   "batches",
+	                                   "commits_failed",
+	                                   "db_bytes"};
+	static const char *const fcols[] = {"name",      "requests",
+	                                    "errors",    "sessions",
+	                                    "observers", "subscriptions"};
+	struct ks *ks = r->ks;
+	struct ipc_adm_target t;
+	struct ipc_tab_builder tb;
+	int64_t groups = 0, members = 0, tokens = 0, db_bytes = 0;
+	uint64_t served = 0;
+	int64_t nfe = 0;
+	char inst[17];
+
+	if (ipc_dec_adm_target(r->payload, r->len, &t) != 0)
+		return KS_H_MALFORMED;
+	if (ks_store_group_list(ks->store, count_cb, &groups) != KS_OK ||
+	    ks_store_member_total(ks->store, &members) != KS_OK ||
+	    ks_store_token_count(ks->store, &tokens) != KS_OK ||
+	    ks_store_stats(ks->store, &db_bytes) != KS_OK)
+		return KS_H_FAIL;
+	for (struct ks_peer *p = ks->peers; p != NULL; p = p->next) {
+		if (p->kind != IPC_PEER_FRONTEND)
+			continue;
+		nfe++;
+		served += p->stats.requests;
+	}
+	snprintf(inst, sizeof(inst), "%016llx",
+	         (unsigned long long)ks->instance);
+	ipc_tab_init(&tb);
+	ipc_tab_begin(&tb, "status", cols, sizeof(cols) / sizeof(cols[0]));
+	ipc_tab_textz(&tb, KDC_VERSION);
+	ipc_tab_textz(&tb, inst);
+	ipc_tab_int(&tb, (int64_t)getpid());
+	ipc_tab_int(&tb, kdc_now() - ks->stats.started_at);
+	ipc_tab_int(&tb, ks_store_db_version(ks->store));
+	ipc_tab_int(&tb, groups);
+	ipc_tab_int(&tb, members);
+	ipc_tab_int(&tb, tokens);
+	ipc_tab_int(&tb, nfe);
+	ipc_tab_int(&tb, (int64_t)served);
+	ipc_tab_int(&tb, (int64_t)ks->stats.requests);
+	ipc_tab_int(&tb, (int64_t)ks->stats.joins);
+	ipc_tab_int(&tb, (int64_t)ks->stats.rekeys);
+	ipc_tab_int(&tb, (int64_t)ks->stats.batches);
+	ipc_tab_int(&tb, (int64_t)ks->stats.commits_failed);
+	ipc_tab_int(&tb, db_bytes);
+
+	ipc_tab_begin(&tb, "frontends", fcols, 6);
+	for (struct ks_peer *p = ks->peers; p != NULL; p = p->next) {
+		if (p->kind != IPC_PEER_FRONTEND)
+			continue;
+		ipc_tab_textz(&tb, p->actor);
+		ipc_tab_int(&tb, (int64_t)p->stats.requests);
+		ipc_tab_int(&tb, (int64_t)p->stats.errors);
+		ipc_tab_int(&tb, p->stats.sessions);
+		ipc_tab_int(&tb, p->stats.observers);
+		ipc_tab_int(&tb, (int64_t)p->nsubs);
+	}
+	ks_reply_adm(r, &tb, IPC_ADM_OK, NULL);
+	return KS_H_OK;
+}
+
+/* ---- audit ---- */
+
+#define AUDIT_DEFAULT_LIMIT 100
+
+struct audit_copy {
+	int64_t id, at;
+	char *s[5]; /* actor, action, group, node, detail (NULL if NULL) */
+};
+
+/* The last `cap` rows seen (a ring), or the first `cap` when the query
+ * itself is limited. */
+struct audit_ring {
+	struct audit_copy *v;
+	size_t cap, n, head;
+	bool failed;
+};
+
+static void
+ring_clear(struct audit_ring *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (int k = 0; k < 5; k++)
+			free(g->v[i].s[k]);
+	g->n = 0;
+	g->head = 0;
+}
+
+static int
+ring_cb(void *arg, const struct ks_audit_row *row)
+{
+	struct audit_ring *g = arg;
+	const char *src[5] = {row->actor, row->action, row->group, row->node,
+	                      row->detail};
+	struct audit_copy *c;
+
+	if (g->n < g->cap) {
+		c = &g->v[g->n++];
+	} else {
+		c = &g->v[g->head];
+		g->head = (g->head + 1) % g->cap;
+		for (int k = 0; k < 5; k++)
+			free(c->s[k]);
+	}
+	c->id = row->id;
+	c->at = row->at;
+	for (int k = 0; k < 5; k++) {
+		c->s[k] = src[k] != NULL ? strdup(src[k]) : NULL;
+		if (src[k] != NULL && c->s[k] == NULL)
+			g->failed = true;
+	}
+	return g->failed ? 1 : 0;
+}
+
+static int
+any_cb(void *arg, const struct ks_audit_row *row)
+{
+	(void)row;
+	*(bool *)arg = true;
+	return 1;
+}
+
+/* Is there an audit row with id > since?  -1 on error. */
+static int
+has_after(struct ks_store *s, int64_t since)
+{
+	bool any = false;
+
+	if (ks_store_audit_query(s, since, NULL, NULL, 1, any_cb, &any) !=
+	    KS_OK)
+		return -1;
+	return any ? 1 : 0;
+}
+
+/* The largest audit id (0 if the log is empty) with O(log n) indexed
+ * probes: the log is append-only, so ids only grow. */
+static int
+audit_max_id(struct ks_store *s, int64_t *max)
+{
+	int64_t lo = 0, hi = 1;
+	int rc;
+
+	rc = has_after(s, 0);
+	if (rc <= 0) {
+		*max = 0;
+		return rc;
+	}
+	while ((rc = has_after(s, hi)) == 1 && hi < INT64_MAX / 2) {
+		lo = hi;
+		hi *= 2;
+	}
+	if (rc < 0)
+		return -1;
+	/* has_after(lo) is true, has_after(hi) false. */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		rc = has_after(s, mid);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*max = hi;
+	return 0;
+}
+
+int
+ks_h_adm_audit(struct ks_req *r)
+{
+	static const char *const cols[] = {"id",    "at",   "actor", "action",
+	                                   "group", "node", "detail"};
+	struct ipc_adm_audit m;
+	struct ipc_tab_builder tb;
+	struct audit_ring g;
+	const char *group, *action;
+	uint32_t limit;
+	int64_t max = 0;
+	int rc = KS_OK;
+
+	if (ipc_dec_adm_audit(r->payload, r->len, &m) != 0)
+		return KS_H_MALFORMED;
+	limit = m.limit == 0 ? AUDIT_DEFAULT_LIMIT : m.limit;
+	if (limit > ADM_MAX_ROWS)
+		limit = ADM_MAX_ROWS;
+	if (m.since_id < 0) {
+		adm_error(r, IPC_ADM_E_USAGE, "since must not be negative");
+		return KS_H_OK;
+	}
+	group = m.group[0] != '\0' ? m.group : NULL;
+	action = m.action[0] != '\0' ? m.action : NULL;
+	memset(&g, 0, sizeof(g));
+	g.cap = limit;
+	g.v = calloc(limit, sizeof(*g.v));
+	if (g.v == NULL)
+		return KS_H_FAIL;
+	if (m.since_id > 0) {
+		/* Paging forward: the first `limit` rows after since. */
+		rc = ks_store_audit_query(r->ks->store, m.since_id, group,
+		                          action, limit, ring_cb, &g);
+	} else if (audit_max_id(r->ks->store, &max) != 0) {
+		rc = KS_ERR;
+	} else {
+		/* The newest `limit` matching rows: scan windows ending at
+		 * the newest row, growing until they hold enough. */
+		int64_t w = limit;
+
+		for (;;) {
+			int64_t since = max > w ? max - w : 0;
+
+			ring_clear(&g);
+			rc = ks_store_audit_query(r->ks->store, since, group,
+			                          action, 0, ring_cb, &g);
+			if (rc != KS_OK || g.failed || g.n >= limit ||
+			    since == 0)
+				break;
+			w = w > INT64_MAX / 4 ? INT64_MAX : w * 4;
+		}
+	}
+	if (rc != KS_OK || g.failed) {
+		ring_clear(&g);
+		free(g.v);
+		return KS_H_FAIL;
+	}
+	ipc_tab_init(&tb);
+	ipc_tab_begin(&tb, "audit", cols, 7);
+	/* Oldest first, newest last. */
+	for (size_t i = 0; i < g.n; i++) {
+		const struct audit_copy *c = &g.v[(g.head + i) % g.n];
+
+		ipc_tab_int(&tb, c->id);
+		ipc_tab_int(&tb, c->at);
+		for (int k = 0; k < 5; k++) {
+			if (c->s[k] != NULL)
+				ipc_tab_textz(&tb, c->s[k]);
+			else
+				ipc_tab_null(&tb);
+		}
+	}
+	ring_clear(&g);
+	free(g.v);
+	ks_reply_adm(r, &tb, IPC_ADM_OK, NULL);
+	return KS_H_OK;
+}
+
+/* ---- read-only SQL ---- */
+
+int
+ks_h_adm_sql(struct ks_req *r)
+{
+	struct ipc_adm_sql m;
+	struct ipc_tab_builder tb;
+	char err[512], *sql;
+	int rc;
+
+	if (ipc_dec_adm_sql(r->payload, r->len, &m) != 0)
+		return KS_H_MALFORMED;
+	if (m.query.n == 0 || memchr(m.query.p, '\0', m.query.n) != NULL) {
+		adm_error(r, IPC_ADM_E_USAGE,
+		          "no query, or a query holding "
+		          "NUL");
+		return KS_H_OK;
+	}
+	sql = malloc(m.query.n + 1);
+	if (sql == NULL)
+		return KS_H_FAIL;
+	memcpy(sql, m.query.p, m.query.n);
+	sql[m.query.n] = '\0';
+	ipc_tab_init(&tb);
+	rc = ks_store_sql_readonly(r->ks->store, sql, &tb, err, sizeof(err));
+	free(sql);
+	if (rc != KS_OK) {
+		ipc_tab_free(&tb); /* may hold a partial table */
+		adm_error(r,
+		          strncmp(err, "refused", 7) == 0 ? IPC_ADM_E_REFUSED
+		                                          : IPC_ADM_E_USAGE,
+		          "%s", err[0] != '\0' ? err : "query failed");
+		return KS_H_OK;
+	}
+	ks_reply_adm(r, &tb, IPC_ADM_OK, err[0] != '\0' ? err : NULL);
+	return KS_H_OK;
+}
+
+/* ---- backup ---- */
+
+#define BACKUP_CHUNK (1024u * 1024u)
+
+/* Stream the file open on fd as ADM_CHUNK replies; its size and SHA-256
+ * go to *size, hash.  0 or -1. */
+static int
+stream_file(struct ks_req *r, int fd, int64_t *size, uint8_t hash[32])
+{
+	crypto_hash_sha256_state h;
+	uint8_t *buf = malloc(BACKUP_CHUNK);
+	int rc = 0;
+
+	if (buf == NULL)
+		return -1;
+	*size = 0;
+	crypto_hash_sha256_init(&h);
+	for (;;) {
+		ssize_t n = read(fd, buf, BACKUP_CHUNK);
+		struct ipc_wbuf w;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("backup: read: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		crypto_hash_sha256_update(&h, buf, (unsigned long long)n);
+		*size += n;
+		ipc_wbuf_init(&w);
+		/* Sealed secrets only, but the whole database all the same. */
+		w.secret = true;
+		ipc_put_raw(&w, buf, (size_t)n);
+		if (!ipc_wbuf_ok(&w)) {
+			ipc_wbuf_free(&w);
+			rc = -1;
+			break;
+		}
+		ks_reply_more(r, IPC_MSG_ADM_CHUNK, &w);
+		ipc_wbuf_free(&w);
+	}
+	crypto_hash_sha256_final(&h, hash);
+	kdc_wipe(buf, BACKUP_CHUNK);
+	free(buf);
+	return rc;
+}
+
+int
+ks_h_adm_db_backup(struct ks_req *r)
+{
+	static const char *const cols[] = {"bytes", "sha256", "schema_version",
+	                                   "created_at"};
+	struct ipc_adm_target t;
+	struct ipc_tab_builder tb;
+	char path[KDC_CONF_PATH_MAX + 64];
+	uint8_t rnd[8], hash[32];
+	char rhex[17];
+	int64_t size = 0;
+	int fd, rc;
+
+	if (ipc_dec_adm_target(r->payload, r->len, &t) != 0)
+		return KS_H_MALFORMED;
+	kdc_random(rnd, sizeof(rnd));
+	snprintf(path, sizeof(path), "%s/.backup-%ld-%s.tmp",
+	         r->ks->conf.state_dir, (long)getpid(),
+	         kdc_hex(rhex, sizeof(rhex), rnd, sizeof(rnd)));
+	/* The last committed state (the open batch is not in it). */
+	rc = ks_store_backup(r->ks->store, path);
+	if (rc != KS_OK) {
+		unlink(path);
+		adm_error(r, IPC_ADM_E_INTERNAL,
+		          "the backup failed (see the "
+		          "keystore's log)");
+		return KS_H_OK;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Nothing stays behind in state_dir, even if we stop now. */
+	unlink(path);
+	if (fd < 0) {
+		log_err("backup: open %s: %s", path, strerror(errno));
+		adm_error(r, IPC_ADM_E_INTERNAL, "the backup failed");
+		return KS_H_OK;
+	}
+	rc = stream_file(r, fd, &size, hash);
+	close(fd);
+	if (rc != 0)
+		return KS_H_FAIL; /* drops the chunks already queued */
+	if (ks_audit(r, "db-backup", NULL, NULL, "bytes=%lld",
+	             (long long)size) != KS_OK)
+		return KS_H_FAIL;
+	log_notice("database backup (%lld bytes) sent to %s", (long long)size,
+	           r->peer->actor);
+	ipc_tab_init(&tb);
+	ipc_tab_begin(&tb, "backup", cols, 4);
+	ipc_tab_int(&tb, size);
+	ipc_tab_bytes(&tb, hash, sizeof(hash));
+	ipc_tab_int(&tb, ks_store_db_version(r->ks->store));
+	ipc_tab_int(&tb, r->now);
+	ks_reply_adm(r, &tb, IPC_ADM_OK, NULL);
+	return KS_H_OK;
+}
+
+/* ---- check ---- */
+
+int
+ks_h_adm_db_check(struct ks_req *r)
+{
+	struct ipc_adm_target t;
+	struct ipc_tab_builder tb;
+
+	if (ipc_dec_adm_target(r->payload, r->len, &t) != 0)
+		return KS_H_MALFORMED;
+	ipc_tab_init(&tb);
+	if (ks_store_check(r->ks->store, &tb) != KS_OK) {
+		ipc_tab_free(&tb);
+		return KS_H_FAIL;
+	}
+	ks_reply_adm(r, &tb, IPC_ADM_OK, NULL);
+	return KS_H_OK;
+}
