@@ -272,8 +272,7 @@ reply_refused(struct ks_req *r, int code, const char *why)
 		ks_reply_coap(r, &res);
 		return;
 	}
-	log_info("authz-info from %s: token refused (%d.%02d): %s",
-	         r->peer->actor, code >> 5, code & 0x1f, why);
+	/* batch.c logs the answer with its detail. */
 	ks_reply_coap_error(r, (uint8_t)code, -1, why);
 }
 
