@@ -14,12 +14,24 @@
 
 static struct h_env env;
 
+static int setup_groups(void);
+
 static int
 setup(void **state)
 {
 	(void)state;
 	if (h_env_start(&env, NULL) != 0)
 		return -1;
+	if (setup_groups() != 0) {
+		h_env_stop(&env);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_groups(void)
+{
 	return h_group_create(&env, "g1", "--rekey-on-join off");
 }
 
