@@ -79,19 +79,30 @@ kdc_sd_notify(const char *state)
 	return sent == (ssize_t)n ? 0 : -1;
 }
 
-int
-kdc_sd_notifyf(const char *fmt, ...)
+static int sd_vnotify(const char *fmt, va_list ap)
+        __attribute__((format(printf, 1, 0)));
+
+static int
+sd_vnotify(const char *fmt, va_list ap)
 {
 	char buf[1024];
-	va_list ap;
-	int n;
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return -1;
 	return kdc_sd_notify(buf);
+}
+
+int
+kdc_sd_notifyf(const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sd_vnotify(fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* A strictly positive decimal, or 0. */

@@ -333,7 +333,7 @@ ks_h_adm_sql(struct ks_req *r)
 
 /* ---- backup ---- */
 
-#define BACKUP_CHUNK (1024u * 1024u)
+#define BACKUP_CHUNK ((size_t)1024 * 1024)
 
 /* Stream the file open on fd as ADM_CHUNK replies; its size and SHA-256
  * go to *size, hash.  0 or -1. */

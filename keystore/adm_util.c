@@ -12,16 +12,26 @@
 #include <stdio.h>
 #include <string.h>
 
+static void adm_verror(struct ks_req *r, int status, const char *fmt,
+                       va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void
+adm_verror(struct ks_req *r, int status, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ks_reply_adm(r, NULL, status, msg);
+}
+
 void
 adm_error(struct ks_req *r, int status, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	adm_verror(r, status, fmt, ap);
 	va_end(ap);
-	ks_reply_adm(r, NULL, status, msg);
 }
 
 int
