@@ -11,6 +11,10 @@
 
 #include <stdbool.h>
 
+/* Connecting and the handshake never wait longer than this, even when the
+ * reply may take without limit (db commands). */
+#define ADM_CONNECT_TIMEOUT_MS 30000
+
 struct adm_ctx {
 	const char *socket;   /* admin socket path */
 	const char *database; /* database file (offline db commands) */

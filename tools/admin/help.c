@@ -124,10 +124,19 @@ adm_cmd_help(FILE *f, const struct adm_cmd *c)
 				fprintf(f, "        (default: %s)\n", d);
 		}
 	}
-	fprintf(f, "\nExit status:");
-	for (int i = ADM_EXIT_OK; i <= ADM_EXIT_INTERNAL; i++)
-		fprintf(f, "%s %d %s", i == 0 ? "" : ",", i, adm_exit_name(i));
-	fprintf(f, ".\n");
+	{
+		char line[256];
+		size_t off;
+
+		off = (size_t)snprintf(line, sizeof(line), "Exit status:");
+		for (int i = ADM_EXIT_OK; i <= ADM_EXIT_INTERNAL; i++)
+			off += (size_t)snprintf(line + off, sizeof(line) - off,
+			                        "%s %d %s", i == 0 ? "" : ",",
+			                        i, adm_exit_name(i));
+		snprintf(line + off, sizeof(line) - off, ".");
+		fputc('\n', f);
+		wrap(f, line, 0);
+	}
 }
 
 void

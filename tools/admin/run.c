@@ -257,7 +257,10 @@ adm_run(struct adm_ctx *x, const struct adm_args *a, const struct ipc_wbuf *req)
 		s = NULL;
 	else
 		s = ipc_sync_connect(x->socket, IPC_PEER_ADMIN, "kdc-admin",
-		                     IPC_PROTO_VERSION, x->timeout_ms, &st);
+		                     IPC_PROTO_VERSION,
+		                     x->timeout_ms < 0 ? ADM_CONNECT_TIMEOUT_MS
+		                                       : x->timeout_ms,
+		                     &st);
 	if (s == NULL) {
 		if (db && st == IPC_E_UNAVAILABLE) {
 			if (adm_opt(a, "offline") == NULL)
