@@ -165,7 +165,7 @@ file_contains(const char *path, const char *needle)
 static void
 dump_log(const char *path)
 {
-	char cmd[600];
+	char cmd[1200];
 
 	snprintf(cmd, sizeof(cmd), "echo '--- %s'; tail -n 40 '%s' 1>&2", path,
 	         path);
@@ -176,7 +176,7 @@ dump_log(const char *path)
 int
 h_keystore_start(struct h_env *e)
 {
-	char bin[600], log[400];
+	char bin[1200], log[1200];
 	char *argv[] = {bin, "-c", e->conf, NULL};
 	char out[4096];
 
@@ -211,7 +211,7 @@ h_keystore_stop(struct h_env *e, int sig)
 int
 h_frontend_start(struct h_env *e, int idx, const char *name)
 {
-	char bin[600], log[400], nm[32];
+	char bin[1200], log[1200], nm[32];
 	char *argv[] = {bin, "-c", e->conf, "-n", nm, NULL};
 
 	snprintf(nm, sizeof(nm), "%s", name != NULL ? name : "fe");
@@ -278,7 +278,7 @@ env_start(struct h_env *e, const struct h_opts *o)
 	const char *bin = getenv("KDC_BUILD_DIR");
 	const char *fe_user = "nobody", *fe_group = "nogroup";
 	struct passwd *pw = getpwuid(getuid());
-	char tmpl[400], conf[4096], keyfile[400], out[8192];
+	char tmpl[600], conf[8192], keyfile[800], out[8192];
 	struct kdc_cw w;
 	int nfe;
 
@@ -287,10 +287,10 @@ env_start(struct h_env *e, const struct h_opts *o)
 	memset(e, 0, sizeof(*e));
 	kdc_crypto_init();
 	snprintf(e->bin, sizeof(e->bin), "%s", bin != NULL ? bin : ".");
-	snprintf(tmpl, sizeof(tmpl), "%s/e2e-XXXXXX", e->bin);
+	snprintf(tmpl, sizeof(tmpl), "%.500s/e2e-XXXXXX", e->bin);
 	if (mkdtemp(tmpl) == NULL)
 		return -1;
-	snprintf(e->dir, sizeof(e->dir), "%s", tmpl);
+	snprintf(e->dir, sizeof(e->dir), "%.590s", tmpl);
 	/* The frontend runs as nobody when tests run as root: it must reach
 	 * the runtime folder. */
 	chmod(e->dir, 0755);
@@ -362,7 +362,7 @@ env_start(struct h_env *e, const struct h_opts *o)
 void
 h_env_stop(struct h_env *e)
 {
-	char cmd[600];
+	char cmd[1200];
 
 	for (int i = 0; i < H_MAX_FE; i++)
 		h_frontend_stop(e, i, SIGTERM);
@@ -379,7 +379,7 @@ h_env_stop(struct h_env *e)
 int
 h_admin_argv(struct h_env *e, char *out, size_t outlen, char *const args[])
 {
-	char bin[600];
+	char bin[1200];
 	char *argv[64];
 	int n = 0;
 
@@ -627,7 +627,7 @@ parse_output(struct h_coap *c)
 int
 h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 {
-	char uri[512], cfs[16], acc[16], blk[16], reqf[400], outf[400];
+	char uri[512], cfs[16], acc[16], blk[16], reqf[1200], outf[1200];
 	char *argv[40];
 	int n = 0;
 	FILE *f;
@@ -980,7 +980,7 @@ parse_all(const char *path, struct h_coap *out, int max)
 			break;
 		c = &out[n++];
 		memset(c, 0, sizeof(*c));
-		snprintf(c->raw, sizeof(c->raw), "%s", line);
+		snprintf(c->raw, sizeof(c->raw), "%.60000s", line);
 		parse_output(c);
 		if (strstr(line, ":: binary data length") != NULL &&
 		    fgets(line, sizeof(line), f) != NULL &&

@@ -29,10 +29,10 @@
 #define H_MAX_FE 4
 
 struct h_env {
-	char dir[256];
-	char conf[320];
-	char state[320];
-	char run[320];
+	char dir[600];
+	char conf[700];
+	char state[700];
+	char run[700];
 	char bin[512]; /* build directory */
 	uint16_t port, dtls_port;
 	pid_t ks_pid;
@@ -147,7 +147,7 @@ int h_dev_join(struct h_env *e, struct h_dev *d, const char *group,
 /* A background Observe registration with coap-client -s. */
 struct h_obs {
 	pid_t pid;
-	char log[400];
+	char log[1200];
 };
 int h_observe_start(struct h_env *e, struct h_dev *d, const char *path,
                     int secs, struct h_obs *o);

@@ -16,7 +16,7 @@ int
 cl_renew(struct cl *c)
 {
 	struct cl_response r;
-	char path[256], code[16];
+	char path[KDC_GNAME_MAX + 192], code[16];
 	cbor_item_t *m = NULL;
 	const uint8_t *p;
 	size_t n;
@@ -47,7 +47,7 @@ cl_update_cred(struct cl *c)
 	struct kdc_cw w;
 	uint8_t nc[16], sig[64];
 	size_t sig_len = 0;
-	char path[256], code[16];
+	char path[KDC_GNAME_MAX + 192], code[16];
 	int rc;
 
 	/* A new key pair of the same kind. */
@@ -85,7 +85,7 @@ int
 cl_leave(struct cl *c)
 {
 	struct cl_response r;
-	char path[256], code[16];
+	char path[KDC_GNAME_MAX + 192], code[16];
 	int rc;
 
 	snprintf(path, sizeof(path), "ace-group/%s/nodes/%s", c->group,
