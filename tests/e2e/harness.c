@@ -103,7 +103,20 @@ h_run(char *const argv[], char *out, size_t outlen, int timeout_ms)
 		if (poll(&p, 1, 50) > 0) {
 			n = read(pipefd[0], buf, sizeof(buf));
 			if (n > 0) {
-				if (out != NULL && used + 1 < outlen) {
+				if (out != NULL && outlen > sizeof(buf) * 2) {
+					/* Keep the tail: the final response
+					 * comes last. */
+					if (used + (size_t)n + 1 > outlen) {
+						size_t drop = used / 2;
+
+						memmove(out, out + drop,
+							used - drop);
+						used -= drop;
+					}
+					memcpy(out + used, buf, (size_t)n);
+					used += (size_t)n;
+					out[used] = '\0';
+				} else if (out != NULL && used + 1 < outlen) {
 					size_t take = (size_t)n;
 
 					if (take > outlen - used - 1)
@@ -624,6 +637,38 @@ parse_output(struct h_coap *c)
 	}
 }
 
+static int hexval(int c);
+
+/* coap-client writes only successful payloads to -o; error payloads are
+ * taken from the hex dump line that follows the last response PDU. */
+static void
+payload_from_dump(struct h_coap *c)
+{
+	const char *last = NULL, *p = c->raw;
+
+	while ((p = strstr(p, "v:1 t:")) != NULL) {
+		const char *cp = strstr(p, " c:");
+		const char *eol = strchr(p, '\n');
+
+		if (cp != NULL && (eol == NULL || cp < eol) && cp[3] >= '2' &&
+		    cp[3] <= '5' && cp[4] == '.')
+			last = p;
+		p += 6;
+	}
+	if (last == NULL || (p = strchr(last, '\n')) == NULL ||
+	    strncmp(p + 1, "<<", 2) != 0)
+		return;
+	p += 3;
+	c->payload = malloc(strlen(p) / 2 + 1);
+	if (c->payload == NULL)
+		return;
+	c->len = 0;
+	while (hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
+		c->payload[c->len++] = (uint8_t)(hexval(p[0]) * 16 + hexval(p[1]));
+		p += 2;
+	}
+}
+
 int
 h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 {
@@ -700,6 +745,8 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 		}
 		unlink(outf);
 	}
+	if (c->len == 0)
+		payload_from_dump(c);
 	return c->code != 0 ? 0 : -1;
 }
 
