@@ -63,6 +63,7 @@ static const struct conf_key keys[] = {
         {"frontend", "listen_dtls", T_LISTEN, F(listen_dtls), 0, 0,
          offsetof(struct kdc_conf, nlisten_dtls)},
         {"frontend", "reuse_port", T_BOOL, F(reuse_port), 0, 0, 0},
+        {"frontend", "lock_dir", T_PATH, F(lock_dir), 0, 0, 0},
         {"frontend", "user", T_NAME, F(user), 0, 0, 0},
         {"frontend", "group", T_NAME, F(group), 0, 0, 0},
         {"frontend", "rpk_key", T_PATH, F(rpk_key), 0, 0, 0},
