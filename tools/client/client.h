@@ -44,6 +44,9 @@ struct cl {
 	uint16_t local_port; /* fixed local DTLS port (control URI) */
 	/* proof-of-possession key of the token (PSK mode) */
 	char kid[64];
+	/* token-in-handshake variant (RFC 9202 §3.3.2): the identity is the
+	 * base64url of the token, N_S the DTLS exporter value (GO §6.1.1) */
+	char identity[2048];
 	uint8_t psk[64];
 	size_t psk_len;
 	/* the group and the roles asked for */
@@ -76,6 +79,9 @@ struct cl {
 /* coap.c */
 int cl_coap_init(struct cl *c);
 int cl_coap_dtls(struct cl *c);
+/* Complete the handshake now; with token_in_handshake, N_S is then the
+ * exporter value of the session. */
+int cl_coap_connect(struct cl *c, bool exporter_ns);
 /* One request; waits up to timeout_s for the (final) response. */
 int cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
                const char *path, int content_format, const uint8_t *payload,
@@ -87,6 +93,7 @@ const char *cl_code_text(int code, char *buf, size_t n);
 
 /* token.c */
 int cl_post_token(struct cl *c, const uint8_t *input, size_t len);
+int cl_identity_from_token(struct cl *c, const uint8_t *input, size_t len);
 
 /* join.c */
 int cl_make_credential(struct cl *c, const char *keyfile, int64_t sign_alg);

@@ -9,6 +9,7 @@
 #include "crypto.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,13 @@ cl_coap_dtls(struct cl *c)
 	 * kid, which the KDC accepts as such), the key the PoP key. */
 	memset(&cpsk, 0, sizeof(cpsk));
 	cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-	cpsk.psk_info.identity.s = (const uint8_t *)c->kid;
-	cpsk.psk_info.identity.length = strlen(c->kid);
+	if (c->identity[0] != '\0') {
+		cpsk.psk_info.identity.s = (const uint8_t *)c->identity;
+		cpsk.psk_info.identity.length = strlen(c->identity);
+	} else {
+		cpsk.psk_info.identity.s = (const uint8_t *)c->kid;
+		cpsk.psk_info.identity.length = strlen(c->kid);
+	}
 	cpsk.psk_info.key.s = c->psk;
 	cpsk.psk_info.key.length = c->psk_len;
 	if (c->local_port != 0) {
@@ -245,4 +251,33 @@ cl_print_hex(const char *label, const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		printf("%02x", p[i]);
 	printf("\n");
+}
+
+#define EXPORTER_LABEL "EXPORTER-ACE-Pop-Input-coap-group-oscore-app"
+
+int
+cl_coap_connect(struct cl *c, bool exporter_ns)
+{
+	coap_tls_library_t lib;
+	gnutls_session_t gs;
+	int waited = 0;
+
+	while (coap_session_get_state(c->dtls) !=
+	               COAP_SESSION_STATE_ESTABLISHED &&
+	       waited < c->timeout_s * 1000)
+		waited += coap_io_process(c->ctx, 50) + 1;
+	if (coap_session_get_state(c->dtls) != COAP_SESSION_STATE_ESTABLISHED) {
+		fprintf(stderr, "kdc-client: the DTLS handshake failed\n");
+		return -1;
+	}
+	if (!exporter_ns)
+		return 0;
+	gs = coap_session_get_tls(c->dtls, &lib);
+	/* GO §6.1.1: label, empty (not absent) context, 32 bytes. */
+	if (gs == NULL || lib != COAP_TLS_LIBRARY_GNUTLS ||
+	    gnutls_prf_rfc5705(gs, strlen(EXPORTER_LABEL), EXPORTER_LABEL, 0,
+	                       "", 32, (char *)c->ns) != GNUTLS_E_SUCCESS)
+		return -1;
+	c->ns_len = 32;
+	return 0;
 }

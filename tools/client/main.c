@@ -44,7 +44,12 @@ usage(FILE *f)
 	        "  --leave              leave the group at the end\n"
 	        "  --show-secrets       print the Master Secret (development "
 	        "only)\n"
-	        "  --timeout SECONDS    per request (10)\n");
+	        "  --timeout SECONDS    per request (10)\n"
+	        "  --token-in-handshake give the token in the DTLS PSK "
+	        "identity "
+	        "instead of\n"
+	        "                       POSTing it (N_S is then the DTLS "
+	        "exporter value)\n");
 }
 
 static int
@@ -144,12 +149,14 @@ main(int argc, char **argv)
 	        {"leave", no_argument, NULL, 'L'},
 	        {"show-secrets", no_argument, NULL, 'S'},
 	        {"timeout", required_argument, NULL, 'T'},
+	        {"token-in-handshake", no_argument, NULL, 'H'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	static struct cl c;
 	const char *token_path = "-", *cred_key = NULL;
 	bool get_creds = false, renew = false, update = false, leave = false;
+	bool in_handshake = false;
 	int observe = 0, opt, rc = 1;
 	uint8_t *token;
 	size_t token_len;
@@ -216,6 +223,9 @@ main(int argc, char **argv)
 		case 'T':
 			c.timeout_s = atoi(optarg);
 			break;
+		case 'H':
+			in_handshake = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -237,13 +247,23 @@ main(int argc, char **argv)
 		        token_path);
 		return 2;
 	}
-	if (cl_coap_init(&c) != 0 || cl_post_token(&c, token, token_len) != 0)
+	if (cl_coap_init(&c) != 0)
 		goto out;
+	if (in_handshake) {
+		/* RFC 9202 §3.3.2: the token itself is the PSK identity; it
+		 * may contain NUL bytes, so it travels base64url-encoded (a
+		 * form the KDC accepts, docs/DESIGN.md §3). */
+		if (cl_identity_from_token(&c, token, token_len) != 0)
+			goto out;
+	} else if (cl_post_token(&c, token, token_len) != 0) {
+		goto out;
+	}
 	/* A monitor sends nothing and needs no credential (GO §2). */
 	if (c.perm != KDC_PERM_MON &&
 	    cl_make_credential(&c, cred_key, c.sign_alg) != 0)
 		goto out;
-	if (cl_coap_dtls(&c) != 0 || cl_join(&c, get_creds) != 0)
+	if (cl_coap_dtls(&c) != 0 || cl_coap_connect(&c, in_handshake) != 0 ||
+	    cl_join(&c, get_creds) != 0)
 		goto out;
 	if (renew && cl_renew(&c) != 0)
 		goto out;

@@ -20,6 +20,7 @@ cl_renew(struct cl *c)
 	cbor_item_t *m = NULL;
 	const uint8_t *p;
 	size_t n;
+	int rc;
 
 	snprintf(path, sizeof(path), "ace-group/%s/nodes/%s", c->group,
 	         c->node);
@@ -36,8 +37,9 @@ cl_renew(struct cl *c)
 	if (m != NULL)
 		cbor_decref(&m);
 	fflush(stdout);
+	rc = r.code == 205 ? 0 : -1;
 	cl_response_free(&r);
-	return r.code == 205 ? 0 : -1;
+	return rc;
 }
 
 int

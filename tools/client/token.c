@@ -83,3 +83,45 @@ out:
 	cl_response_free(&r);
 	return rc;
 }
+
+int
+cl_identity_from_token(struct cl *c, const uint8_t *input, size_t len)
+{
+	static const char b64[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789-_";
+	cbor_item_t *in = NULL, *it;
+	const uint8_t *tok = input;
+	size_t toklen = len, o = 0;
+
+	if (kdc_cbor_decode(input, len, NULL, &in) == KDC_CBOR_OK &&
+	    cbor_isa_map(in) &&
+	    (it = kdc_cbor_map_get(in, KDC_OAUTH_ACCESS_TOKEN)) != NULL)
+		kdc_cbor_get_bstr(it, &tok, &toklen);
+	if ((toklen + 2) / 3 * 4 + 1 > sizeof(c->identity)) {
+		if (in != NULL)
+			cbor_decref(&in);
+		fprintf(stderr, "kdc-client: token too long for an identity\n");
+		return -1;
+	}
+	for (size_t i = 0; i < toklen; i += 3) {
+		uint32_t v = (uint32_t)tok[i] << 16;
+		size_t rem = toklen - i;
+
+		if (rem > 1)
+			v |= (uint32_t)tok[i + 1] << 8;
+		if (rem > 2)
+			v |= tok[i + 2];
+		c->identity[o++] = b64[(v >> 18) & 63];
+		c->identity[o++] = b64[(v >> 12) & 63];
+		if (rem > 1)
+			c->identity[o++] = b64[(v >> 6) & 63];
+		if (rem > 2)
+			c->identity[o++] = b64[v & 63];
+	}
+	c->identity[o] = '\0';
+	if (in != NULL)
+		cbor_decref(&in);
+	printf("token given in the DTLS PSK identity (%zu characters)\n", o);
+	return 0;
+}
