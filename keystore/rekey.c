@@ -592,6 +592,7 @@ ks_rekey_tick(struct ks *ks, uint64_t now_ms, uint64_t *next_ms)
 	struct ks_group_rt *rt, *next_rt;
 
 	for (rt = ks->groups_rt; rt != NULL; rt = next_rt) {
+		struct ks_outbox_mark mark;
 		struct ks_group g;
 		int rc;
 
@@ -608,7 +609,16 @@ ks_rekey_tick(struct ks *ks, uint64_t now_ms, uint64_t *next_ms)
 			continue;
 		if (rt->renew_ms != 0 && rt->renew_ms <= now_ms)
 			g.rekey_pending |= KS_REKEY_EXPIRY;
-		if (ks_rekey_run(ks, "keystore", &g) != 0) {
+		/* Each rekey in its own savepoint: a failure midway must
+		 * not commit half of it with the batch. */
+		if (ks_store_savepoint(ks->store) != KS_OK)
+			continue;
+		ks_outbox_mark(ks, &mark);
+		if (ks_rekey_run(ks, "keystore", &g) == 0) {
+			ks_store_release(ks->store);
+		} else {
+			ks_store_rollback_to(ks->store);
+			ks_outbox_truncate(ks, &mark);
 			/* Retry later rather than spin. */
 			rt->due_ms = now_ms + 1000;
 			if (rt->renew_ms != 0 && rt->renew_ms <= now_ms)
