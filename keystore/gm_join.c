@@ -306,6 +306,17 @@ join_credential(struct ks_req *r, const struct ipc_join *j,
 		              cur->cred_len == len &&
 		              memcmp(cur->cred, cred, len) == 0;
 
+		/* Or the credential's key is the raw public key that
+		 * authenticated this DTLS session (GO §6.1: PoP achieved
+		 * through the secure association). */
+		if (!proven && len > 0 &&
+		    c->token.pop_kind == KS_POP_ASYMMETRIC &&
+		    gm_cred_check(&c->group, cred, len, &jc->pub) == 0 &&
+		    kdc_cose_key_same_public(&jc->pub, &c->token.pop_key)) {
+			proven = true;
+			jc->has_pub = true;
+		}
+
 		if (!proven) {
 			ks_reply_coap_error(r, KS_CODE(4, 0),
 			                    KDC_ERR_INVALID_POP,

@@ -110,7 +110,7 @@ h_run(char *const argv[], char *out, size_t outlen, int timeout_ms)
 						size_t drop = used / 2;
 
 						memmove(out, out + drop,
-							used - drop);
+						        used - drop);
 						used -= drop;
 					}
 					memcpy(out + used, buf, (size_t)n);
@@ -332,6 +332,21 @@ env_start(struct h_env *e, const struct h_opts *o)
 	         (unsigned)e->port, (unsigned)e->dtls_port,
 	         o->reuse_port ? "yes" : "no", fe_user, fe_group,
 	         o->extra_frontend != NULL ? o->extra_frontend : "");
+	if (o->rpk) {
+		/* The frontend's raw public key for RFC 9202 §3.2. */
+		char pem[1200], cose[1200], cmd[4000];
+
+		snprintf(pem, sizeof(pem), "%s/frontend-rpk.pem", e->dir);
+		snprintf(cose, sizeof(cose), "%s/frontend-rpk.cose", e->dir);
+		snprintf(cmd, sizeof(cmd),
+		         "%s/tools/kdc-token keygen --type p256 --out %s "
+		         "--pem-out %s 2>/dev/null && chmod 644 %s",
+		         e->bin, cose, pem, pem);
+		if (system(cmd) != 0)
+			return -1;
+		snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
+		         "rpk_key = %s\n", pem);
+	}
 	if (write_file(e->conf, conf, strlen(conf), 0644) != 0)
 		return -1;
 	if (h_keystore_start(e) != 0)
@@ -487,7 +502,12 @@ h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok, size_t *len)
 	kdc_cw_int(&claims, now);
 	kdc_cw_uint(&claims, 7); /* cti */
 	kdc_cw_bstr(&claims, cti, sizeof(cti));
-	if (!t->no_cnf) {
+	if (!t->no_cnf && t->rpk != NULL) {
+		kdc_cw_uint(&claims, 8); /* cnf: the client's raw public key */
+		kdc_cw_map(&claims, 1);
+		kdc_cw_uint(&claims, 1);
+		kdc_cose_key_encode(&claims, t->rpk, false);
+	} else if (!t->no_cnf) {
 		kdc_cw_uint(&claims, 8); /* cnf: a symmetric COSE_Key */
 		kdc_cw_map(&claims, 1);
 		kdc_cw_uint(&claims, 1);
@@ -664,7 +684,8 @@ payload_from_dump(struct h_coap *c)
 		return;
 	c->len = 0;
 	while (hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
-		c->payload[c->len++] = (uint8_t)(hexval(p[0]) * 16 + hexval(p[1]));
+		c->payload[c->len++] =
+		        (uint8_t)(hexval(p[0]) * 16 + hexval(p[1]));
 		p += 2;
 	}
 }
@@ -716,7 +737,10 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 		argv[n++] = "-f";
 		argv[n++] = reqf;
 	}
-	if (r->dtls && r->kid != NULL) {
+	if (r->dtls && r->rpk_pem != NULL) {
+		argv[n++] = "-M";
+		argv[n++] = (char *)r->rpk_pem;
+	} else if (r->dtls && r->kid != NULL) {
 		argv[n++] = "-u";
 		argv[n++] = (char *)r->kid;
 		argv[n++] = "-k";

@@ -51,6 +51,7 @@ struct h_opts {
 	const char *extra_keystore; /* extra lines for [keystore] */
 	const char *extra_frontend; /* extra lines for [frontend] */
 	bool no_as;                 /* do not register the development AS */
+	bool rpk;                   /* give the frontend a DTLS RPK key */
 };
 
 /* Start keystore + frontends and register the development AS. */
@@ -84,6 +85,8 @@ struct h_token {
 	int64_t lifetime;
 	const char *aud;
 	bool no_scope, no_cnf, scope_tag, mac0_wrong_key;
+	/* RPK mode (RFC 9202 §3.2): cnf is this public key instead */
+	const struct kdc_cose_key *rpk;
 };
 int h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok,
            size_t *len);
@@ -112,9 +115,10 @@ struct h_req {
 	int accept;      /* -1: none */
 	const uint8_t *payload;
 	size_t len;
-	int fe;    /* which frontend's port: always the shared
-	              port; kept for clarity */
-	int block; /* -b size, 0 none */
+	int fe;              /* which frontend's port: always the shared
+	                        port; kept for clarity */
+	int block;           /* -b size, 0 none */
+	const char *rpk_pem; /* DTLS RPK mode: the client's PEM key */
 };
 int h_coap(struct h_env *e, const struct h_req *r, struct h_coap *out);
 void h_coap_free(struct h_coap *c);

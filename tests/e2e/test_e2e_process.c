@@ -68,9 +68,10 @@ test_fe_two_frontends_one_port(void **state)
 	{
 		static char out[262144];
 
-		assert_int_equal(h_admin(&env, out, sizeof(out),
-					 "--json audit --action join --limit 100"),
-				 0);
+		assert_int_equal(
+		        h_admin(&env, out, sizeof(out),
+		                "--json audit --action join --limit 100"),
+		        0);
 		if (strstr(out, "fe1") == NULL || strstr(out, "fe2") == NULL)
 			fail_msg("joins did not reach both frontends: %s", out);
 	}

@@ -6,7 +6,10 @@
 #include "token.h"
 
 #include "crypto.h"
+#include "tools_util.h"
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <string.h>
 
 int
@@ -56,5 +59,36 @@ tok_keygen(const char *type, const uint8_t *kid, size_t kid_len,
 	k->kid_len = kid_len;
 	if (rc != 0)
 		kdc_cose_key_wipe(k);
+	return rc;
+}
+
+/* SEC1 PEM through GnuTLS, which libcoap's backend reads back; the scalar
+ * itself comes from libsodium (kdc_p256_keypair). */
+int
+tok_write_pem(const char *path, const struct kdc_cose_key *k)
+{
+	gnutls_x509_privkey_t pk;
+	gnutls_datum_t x = {(unsigned char *)k->x, 32};
+	gnutls_datum_t y = {(unsigned char *)k->y, 32};
+	gnutls_datum_t d = {(unsigned char *)k->d, 32};
+	gnutls_datum_t out = {NULL, 0};
+	char err[256];
+	int rc = -1;
+
+	if (gnutls_x509_privkey_init(&pk) != 0)
+		return -1;
+	if (gnutls_x509_privkey_import_ecc_raw(pk, GNUTLS_ECC_CURVE_SECP256R1,
+	                                       &x, &y, &d) == 0 &&
+	    gnutls_x509_privkey_export2(pk, GNUTLS_X509_FMT_PEM, &out) == 0) {
+		rc = tl_write_file_excl(path, 0600, out.data, out.size, err,
+		                        sizeof(err));
+		if (rc != 0)
+			fprintf(stderr, "kdc-token keygen: %s\n", err);
+	}
+	if (out.data != NULL) {
+		kdc_wipe(out.data, out.size);
+		gnutls_free(out.data);
+	}
+	gnutls_x509_privkey_deinit(pk);
 	return rc;
 }

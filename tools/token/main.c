@@ -213,11 +213,12 @@ cmd_keygen(int argc, char *argv[])
 	        {"kid-hex", required_argument, NULL, 'x'},
 	        {"out", required_argument, NULL, 'o'},
 	        {"pub-out", required_argument, NULL, 'p'},
+	        {"pem-out", required_argument, NULL, 'P'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *type = NULL, *out = NULL, *pub = NULL, *text = NULL,
-	           *hex = NULL;
+	           *hex = NULL, *pem = NULL;
 	struct kdc_cose_key k;
 	uint8_t kid[KDC_COSE_MAX_KID];
 	size_t kid_len = 0;
@@ -239,6 +240,9 @@ cmd_keygen(int argc, char *argv[])
 			break;
 		case 'p':
 			pub = optarg;
+			break;
+		case 'P':
+			pem = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -265,9 +269,17 @@ cmd_keygen(int argc, char *argv[])
 		                "public part (--pub-out)\n");
 		return EXIT_USAGE;
 	}
+	if (pem != NULL && k.kty != KDC_KTY_EC2) {
+		kdc_cose_key_wipe(&k);
+		fprintf(stderr, "kdc-token keygen: --pem-out is for p256 keys "
+		                "(DTLS raw public keys, RFC 9202 §3.2)\n");
+		return EXIT_USAGE;
+	}
 	rc = write_key(out, &k, true, 0600);
 	if (rc == 0 && pub != NULL)
 		rc = write_key(pub, &k, false, 0644);
+	if (rc == 0 && pem != NULL)
+		rc = tok_write_pem(pem, &k);
 	kdc_cose_key_wipe(&k);
 	return rc == 0 ? 0 : EXIT_FAIL;
 }

@@ -108,4 +108,8 @@ int tok_derive_psk(const uint8_t *kdk, size_t kdk_len, const uint8_t *tok,
 int tok_keygen(const char *type, const uint8_t *kid, size_t kid_len,
                struct kdc_cose_key *k);
 
+/* The private key as an SEC1 "EC PRIVATE KEY" PEM file (mode 0600), the
+ * form libcoap's GnuTLS backend reads for DTLS raw public keys. */
+int tok_write_pem(const char *path, const struct kdc_cose_key *k);
+
 #endif
