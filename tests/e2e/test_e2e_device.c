@@ -179,6 +179,64 @@ test_9202_psk_identity_cbor_kid_map(void **state)
 	h_coap_free(&c);
 }
 
+/* 9594 item 58 (Point-to-Point to control_uri, §6.1) and §5 eviction
+ * notice: a device that registered a control URI receives the rekeying
+ * message as a POST (with exi) and, when evicted, a DELETE — both over its
+ * own DTLS session. */
+static void
+test_9594_58_control_uri_rekey_and_eviction(void **state)
+{
+	static char out1[16384];
+	char cmd[4096], adm[4096];
+	int pipefd[2];
+	pid_t pid;
+	size_t used = 0;
+	const char *as;
+	char node[32];
+
+	(void)state;
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		snprintf(cmd, sizeof(cmd), "--control-port %u --observe 5",
+		         (unsigned)(env.dtls_port + 1));
+		exit(device("ctl1", "30313233343536373839616263646566",
+		            "requester+responder", cmd, out1, sizeof(out1)) == 0
+		             ? (printf("%s", out1), 0)
+		             : (printf("%s", out1), 1));
+	}
+	close(pipefd[1]);
+	sleep(2);
+	assert_int_equal(h_admin(&env, adm, sizeof(adm), "rekey g1"), 0);
+	sleep(1);
+	assert_int_equal(
+	        h_admin(&env, adm, sizeof(adm), "--json member list g1"), 0);	as = strstr(adm, "\"node\"");
+	assert_non_null(as);
+	as = strchr(as + 6, '"');
+	assert_non_null(as);
+	assert_int_equal(sscanf(as + 1, "%31[^\"]", node), 1);
+	assert_int_equal(
+	        h_admin(&env, adm, sizeof(adm), "member evict g1 %s", node), 0);
+	for (;;) {
+		ssize_t n =
+		        read(pipefd[0], out1 + used, sizeof(out1) - used - 1);
+
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	out1[used] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	if (strstr(out1, "control: rekeying message num") == NULL ||
+	    strstr(out1, "(with exi)") == NULL ||
+	    strstr(out1, "control: DELETE from the KDC") == NULL)
+		fail_msg("%s", out1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -191,6 +249,9 @@ main(int argc, char **argv)
 	                teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_9202_psk_identity_cbor_kid_map, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_9594_58_control_uri_rekey_and_eviction, setup,
+	                teardown),
 	};
 
 	if (argc > 1)

@@ -42,6 +42,7 @@ struct cl {
 	const char *host;
 	uint16_t port, dtls_port;
 	uint16_t local_port; /* fixed local DTLS port (control URI) */
+	bool control;        /* host a control resource (RFC 9594 §4.3.1) */
 	/* proof-of-possession key of the token (PSK mode) */
 	char kid[64];
 	/* token-in-handshake variant (RFC 9202 §3.3.2): the identity is the
@@ -82,6 +83,8 @@ int cl_coap_dtls(struct cl *c);
 /* Complete the handshake now; with token_in_handshake, N_S is then the
  * exporter value of the session. */
 int cl_coap_connect(struct cl *c, bool exporter_ns);
+/* Register the control resource (control.c). */
+int cl_control_init(struct cl *c);
 /* One request; waits up to timeout_s for the (final) response. */
 int cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
                const char *path, int content_format, const uint8_t *payload,

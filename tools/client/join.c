@@ -110,7 +110,7 @@ join_once(struct cl *c, bool get_creds, struct cl_response *r)
 	if (cl_pop_sign(c, c->nc, sizeof(c->nc), sig, &sig_len) != 0)
 		return -1;
 	kdc_cw_init(&w);
-	kdc_cw_map(&w, get_creds ? 5 : 4);
+	kdc_cw_map(&w, (get_creds ? 5 : 4) + (c->control ? 1 : 0));
 	kdc_cw_uint(&w, KDC_GC_SCOPE);
 	kdc_cw_bstr(&w, c->scope, c->scope_len);
 	if (get_creds) {
@@ -123,6 +123,16 @@ join_once(struct cl *c, bool get_creds, struct cl_response *r)
 	kdc_cw_bstr(&w, c->nc, sizeof(c->nc));
 	kdc_cw_uint(&w, KDC_GC_CLIENT_CRED_VERIFY);
 	kdc_cw_bstr(&w, sig, sig_len);
+	if (c->control) {
+		/* control_uri (26): where the KDC reaches this device over
+		 * the same DTLS session (RFC 9594 §4.3.1, §6.1). */
+		char uri[300];
+
+		snprintf(uri, sizeof(uri), "coaps://%s:%u/ace-group/%s/node",
+		         c->host, (unsigned)c->local_port, c->group);
+		kdc_cw_uint(&w, KDC_GC_CONTROL_URI);
+		kdc_cw_tstrz(&w, uri);
+	}
 	snprintf(path, sizeof(path), "ace-group/%s", c->group);
 	rc = kdc_cw_ok(&w)
 	             ? cl_request(c, c->dtls, COAP_REQUEST_CODE_POST, path,

@@ -49,7 +49,13 @@ usage(FILE *f)
 	        "identity "
 	        "instead of\n"
 	        "                       POSTing it (N_S is then the DTLS "
-	        "exporter value)\n");
+	        "exporter value)\n"
+	        "  --control-port N     use local port N and register the "
+	        "control URI\n"
+	        "                       coaps://ADDR:N/ace-group/GROUP/node, "
+	        "where the KDC\n"
+	        "                       POSTs rekeyings and DELETEs on "
+	        "eviction\n");
 }
 
 static int
@@ -150,6 +156,7 @@ main(int argc, char **argv)
 	        {"show-secrets", no_argument, NULL, 'S'},
 	        {"timeout", required_argument, NULL, 'T'},
 	        {"token-in-handshake", no_argument, NULL, 'H'},
+	        {"control-port", required_argument, NULL, 'c'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -226,6 +233,10 @@ main(int argc, char **argv)
 		case 'H':
 			in_handshake = true;
 			break;
+		case 'c':
+			c.local_port = (uint16_t)atoi(optarg);
+			c.control = c.local_port != 0;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -261,6 +272,8 @@ main(int argc, char **argv)
 	/* A monitor sends nothing and needs no credential (GO §2). */
 	if (c.perm != KDC_PERM_MON &&
 	    cl_make_credential(&c, cred_key, c.sign_alg) != 0)
+		goto out;
+	if (c.control && cl_control_init(&c) != 0)
 		goto out;
 	if (cl_coap_dtls(&c) != 0 || cl_coap_connect(&c, in_handshake) != 0 ||
 	    cl_join(&c, get_creds) != 0)
