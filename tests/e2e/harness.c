@@ -704,7 +704,8 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 	snprintf(uri, sizeof(uri), "%s://127.0.0.1:%u/%s",
 	         r->dtls ? "coaps" : "coap",
 	         (unsigned)(r->dtls ? e->dtls_port : e->port), r->path);
-	snprintf(outf, sizeof(outf), "%s/resp-%u.bin", e->dir, ++req_counter);
+	snprintf(outf, sizeof(outf), "%s/resp-%d-%u.bin", e->dir, (int)getpid(),
+	         ++req_counter);
 	argv[n++] = "/usr/bin/coap-client-gnutls";
 	argv[n++] = "-B";
 	argv[n++] = "15";
@@ -730,8 +731,8 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 		argv[n++] = blk;
 	}
 	if (r->payload != NULL) {
-		snprintf(reqf, sizeof(reqf), "%s/req-%u.bin", e->dir,
-		         req_counter);
+		snprintf(reqf, sizeof(reqf), "%s/req-%d-%u.bin", e->dir,
+		         (int)getpid(), req_counter);
 		if (write_file(reqf, r->payload, r->len, 0600) != 0)
 			return -1;
 		argv[n++] = "-f";
@@ -1007,8 +1008,8 @@ h_observe_start(struct h_env *e, struct h_dev *d, const char *path, int secs,
 	snprintf(s, sizeof(s), "%d", secs);
 	snprintf(uri, sizeof(uri), "coaps://127.0.0.1:%u/%s",
 	         (unsigned)e->dtls_port, path);
-	snprintf(o->log, sizeof(o->log), "%s/obs-%u.log", e->dir,
-	         ++req_counter);
+	snprintf(o->log, sizeof(o->log), "%s/obs-%d-%u.log", e->dir,
+	         (int)getpid(), ++req_counter);
 	o->pid = spawn_daemon(argv, o->log);
 	return o->pid > 0 ? 0 : -1;
 }
