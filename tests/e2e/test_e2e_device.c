@@ -213,7 +213,8 @@ test_9594_58_control_uri_rekey_and_eviction(void **state)
 	assert_int_equal(h_admin(&env, adm, sizeof(adm), "rekey g1"), 0);
 	sleep(1);
 	assert_int_equal(
-	        h_admin(&env, adm, sizeof(adm), "--json member list g1"), 0);	as = strstr(adm, "\"node\"");
+	        h_admin(&env, adm, sizeof(adm), "--json member list g1"), 0);
+	as = strstr(adm, "\"node\"");
 	assert_non_null(as);
 	as = strchr(as + 6, '"');
 	assert_non_null(as);

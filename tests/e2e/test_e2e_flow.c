@@ -137,6 +137,11 @@ test_9594_27_30_31_32_34_go_17_join(void **state)
 	assert_int_equal(h_map_int(m, KDC_GC_ACE_GROUPCOMM_PROFILE, -1), 1);
 	assert_true(h_map_int(m, KDC_GC_EXP, 0) > 0);
 	assert_true(h_map_int(m, KDC_GC_EXI, 0) > 0);
+	/* GO §6.3: group_policies; Point-to-Point needs no rekeying_scheme
+	 * and no mgt_key_material (9594 item 39, GO 18, 19). */
+	assert_non_null(kdc_cbor_map_get(m, KDC_GC_GROUP_POLICIES));
+	assert_null(kdc_cbor_map_get(m, KDC_GC_REKEYING_SCHEME));
+	assert_null(kdc_cbor_map_get(m, KDC_GC_MGT_KEY_MATERIAL));
 	key = kdc_cbor_map_get(m, KDC_GC_KEY);
 	assert_non_null(key);
 	assert_true(h_map_bstr(key, KDC_OSC_MS, &p, &n));

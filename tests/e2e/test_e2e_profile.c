@@ -436,6 +436,19 @@ test_go_36_no_secrets_in_logs(void **state)
 	         "%s/frontend-0.log",
 	         hex, d.key, env.dir, env.dir);
 	assert_int_equal(system(cmd), 0);
+	/* 9594 item 18: the detail text of error answers is logged. */
+	{
+		struct h_coap e;
+		struct h_req r =
+		        dreq(&d, "get", "ace-group/nosuch/num", -1, NULL, 0);
+
+		assert_int_equal(h_coap(&env, &r, &e), 0);
+		h_coap_free(&e);
+		snprintf(cmd, sizeof(cmd),
+		         "grep -q '4.04 to .*: no such' %s/frontend-0.log",
+		         env.dir);
+		assert_int_equal(system(cmd), 0);
+	}
 }
 
 int
