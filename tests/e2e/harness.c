@@ -1099,3 +1099,20 @@ h_observe_stop(struct h_obs *o, struct h_coap *out, int max)
 	}
 	return parse_all(o->log, out, max);
 }
+
+struct h_req
+h_dreq(const struct h_dev *d, const char *method, const char *path, int cf,
+       const uint8_t *p, size_t n)
+{
+	struct h_req r = {0};
+
+	r.method = method;
+	r.path = path;
+	r.dtls = true;
+	r.kid = d->kid;
+	r.key = d->key;
+	r.cf = cf;
+	r.payload = p;
+	r.len = n;
+	return r;
+}

@@ -95,6 +95,8 @@ int h_ace_cbor(const uint8_t *tok, size_t len, bool sign_info, bool ecdh_info,
                bool dh_creds, uint8_t **out, size_t *olen);
 
 /* One CoAP exchange with coap-client-gnutls. */
+struct h_dev;
+
 struct h_coap {
 	int code;        /* 205 for 2.05; 0 = no response */
 	int cf;          /* -1 none */
@@ -121,6 +123,9 @@ struct h_req {
 	const char *rpk_pem; /* DTLS RPK mode: the client's PEM key */
 };
 int h_coap(struct h_env *e, const struct h_req *r, struct h_coap *out);
+/* A request over the device's DTLS-PSK session. */
+struct h_req h_dreq(const struct h_dev *d, const char *method, const char *path,
+                    int cf, const uint8_t *p, size_t n);
 void h_coap_free(struct h_coap *c);
 
 /* A device: token posted, Ed25519 credential, ready to join. */

@@ -45,28 +45,11 @@ teardown(void **state)
 	return 0;
 }
 
-static struct h_req
-dreq(struct h_dev *d, const char *method, const char *path, int cf,
-     const uint8_t *p, size_t n)
-{
-	struct h_req r = {0};
-
-	r.method = method;
-	r.path = path;
-	r.dtls = true;
-	r.kid = d->kid;
-	r.key = d->key;
-	r.cf = cf;
-	r.payload = p;
-	r.len = n;
-	return r;
-}
-
 /* The frontend still answers correctly after whatever came before. */
 static void
 still_serving(struct h_dev *d)
 {
-	struct h_req r = dreq(d, "get", "ace-group/g1", -1, NULL, 0);
+	struct h_req r = h_dreq(d, "get", "ace-group/g1", -1, NULL, 0);
 	struct h_coap c;
 
 	assert_int_equal(h_coap(&env, &r, &c), 0);
@@ -195,36 +178,37 @@ test_9594_15_20_go_03_malformed_join_matrix(void **state)
 	assert_int_equal(h_join_payload(&d, "g1", 6, false, &good, &glen), 0);
 
 	/* Truncated CBOR. */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, good,
-	         glen - 3);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, good,
+	           glen - 3);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	h_coap_free(&c);
 	/* Not a map. */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, not_map,
-	         sizeof(not_map));
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, not_map,
+	           sizeof(not_map));
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	h_coap_free(&c);
 	/* scope of the wrong type. */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM,
-	         bad_scope_type, sizeof(bad_scope_type));
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM,
+	           bad_scope_type, sizeof(bad_scope_type));
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	h_coap_free(&c);
 	/* scope missing (GO §6.1: MUST be present). */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, no_scope,
-	         sizeof(no_scope));
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, no_scope,
+	           sizeof(no_scope));
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	h_coap_free(&c);
 	/* Wrong Content-Format → 4.15. */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_CBOR, good, glen);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_CBOR, good, glen);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 415);
 	h_coap_free(&c);
 	/* An Accept the KDC cannot give → 4.06. */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, good, glen);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, good,
+	           glen);
 	r.accept = 40;
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 406);
@@ -232,7 +216,8 @@ test_9594_15_20_go_03_malformed_join_matrix(void **state)
 	/* Oversized payload → 4.13 (block-wise transfer of 20 KiB). */
 	big = calloc(1, 20000);
 	assert_non_null(big);
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, big, 20000);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, big,
+	           20000);
 	r.block = 1024;
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 413);
@@ -293,7 +278,7 @@ test_9594_24_go_07_bad_pop(void **state)
 	assert_int_equal(h_dev_token(&env, &d, "p1", "g1:6", 600), 0);
 	assert_int_equal(h_join_payload(&d, "g1", 6, false, &p, &n), 0);
 	p[n - 1] ^= 0x01; /* the last byte of client_cred_verify */
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, p, n);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, p, n);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	assert_int_equal(c.cf, KDC_CF_PROBLEM);
@@ -347,8 +332,8 @@ test_9594_25_26_go_11_no_credential(void **state)
 	kdc_cw_bstr(&w, s.buf, s.len);
 	kdc_cw_uint(&w, KDC_GC_CNONCE);
 	kdc_cw_bstr(&w, d.nc, 8);
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, w.buf,
-	         w.len);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, w.buf,
+	           w.len);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	assert_int_equal(c.cf, KDC_CF_ACE_GROUPCOMM);
@@ -376,8 +361,8 @@ test_9594_44_creds_both_filters_empty(void **state)
 	assert_int_equal(h_dev_join(&env, &d, "g1", 6, &c), 0);
 	h_assert_code(&c, 201);
 	h_coap_free(&c);
-	r = dreq(&d, "fetch", "ace-group/g1/creds", KDC_CF_ACE_GROUPCOMM, q,
-	         sizeof(q));
+	r = h_dreq(&d, "fetch", "ace-group/g1/creds", KDC_CF_ACE_GROUPCOMM, q,
+	           sizeof(q));
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	h_coap_free(&c);
@@ -396,7 +381,7 @@ test_9594_50_nodename_mismatch(void **state)
 	assert_int_equal(h_dev_join(&env, &d, "g1", 6, &c), 0);
 	h_assert_code(&c, 201);
 	h_coap_free(&c);
-	r = dreq(&d, "get", "ace-group/g1/nodes/n999", -1, NULL, 0);
+	r = h_dreq(&d, "get", "ace-group/g1/nodes/n999", -1, NULL, 0);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 403);
 	h_coap_free(&c);
@@ -412,7 +397,7 @@ test_status_unknown_group(void **state)
 
 	(void)state;
 	assert_int_equal(h_dev_token(&env, &d, "u1", "g1:6", 600), 0);
-	r = dreq(&d, "get", "ace-group/nosuch", -1, NULL, 0);
+	r = h_dreq(&d, "get", "ace-group/nosuch", -1, NULL, 0);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 404);
 	h_coap_free(&c);
@@ -433,14 +418,14 @@ test_go_27_28_verifier_only(void **state)
 	assert_int_equal(h_dev_token(&env, &d, "vm", "g1:6", 600), 0);
 	assert_int_equal(h_dev_join(&env, &d, "g1", 6, &c), 0);
 	h_coap_free(&c);
-	r = dreq(&d, "get", "ace-group/g1/verif-data", -1, NULL, 0);
+	r = h_dreq(&d, "get", "ace-group/g1/verif-data", -1, NULL, 0);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 403);
 	assert_int_equal(h_error_id(&c), 8);
 	h_coap_free(&c);
 	/* A verifier (Tperm 16) gets verif-data with sign_enc_key. */
 	assert_int_equal(h_dev_token(&env, &v, "vv", "g1:16,pw:16", 600), 0);
-	r = dreq(&v, "get", "ace-group/g1/verif-data", -1, NULL, 0);
+	r = h_dreq(&v, "get", "ace-group/g1/verif-data", -1, NULL, 0);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 205);
 	m = h_cbor(&c);
@@ -450,18 +435,18 @@ test_go_27_28_verifier_only(void **state)
 	        kdc_cbor_map_get(kdc_cbor_map_get(m, KDC_GC_KEY), KDC_OSC_MS));
 	cbor_decref(&m);
 	h_coap_free(&c);
-	r = dreq(&v, "fetch", "ace-group/g1/kdc-cred", KDC_CF_ACE_GROUPCOMM, q,
-	         sizeof(q));
+	r = h_dreq(&v, "fetch", "ace-group/g1/kdc-cred", KDC_CF_ACE_GROUPCOMM,
+	           q, sizeof(q));
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 205);
 	h_coap_free(&c);
-	r = dreq(&v, "get", "ace-group/pw/verif-data", -1, NULL, 0);
+	r = h_dreq(&v, "get", "ace-group/pw/verif-data", -1, NULL, 0);
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 400);
 	assert_int_equal(h_error_id(&c), 7);
 	h_coap_free(&c);
-	r = dreq(&d, "fetch", "ace-group/g1/kdc-cred", KDC_CF_ACE_GROUPCOMM, q,
-	         sizeof(q));
+	r = h_dreq(&d, "fetch", "ace-group/g1/kdc-cred", KDC_CF_ACE_GROUPCOMM,
+	           q, sizeof(q));
 	assert_int_equal(h_coap(&env, &r, &c), 0);
 	h_assert_code(&c, 403);
 	assert_int_equal(h_error_id(&c), 8);

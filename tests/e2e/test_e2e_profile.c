@@ -35,23 +35,6 @@ teardown(void **state)
 	return 0;
 }
 
-static struct h_req
-dreq(struct h_dev *d, const char *method, const char *path, int cf,
-     const uint8_t *p, size_t n)
-{
-	struct h_req r = {0};
-
-	r.method = method;
-	r.path = path;
-	r.dtls = true;
-	r.kid = d->kid;
-	r.key = d->key;
-	r.cf = cf;
-	r.payload = p;
-	r.len = n;
-	return r;
-}
-
 static int64_t
 group_field(const char *group, const char *field)
 {
@@ -152,8 +135,8 @@ test_go_05_07_pairwise_only_mac_pop(void **state)
 	cbor_decref(&m);
 	h_coap_free(&c);
 	{
-		struct h_req j = dreq(&d, "post", "ace-group/pw",
-		                      KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
+		struct h_req j = h_dreq(&d, "post", "ace-group/pw",
+		                        KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
 
 		assert_int_equal(h_coap(&env, &j, &c), 0);
 	}
@@ -306,7 +289,7 @@ test_go_26_verifier_elsewhere_forbidden(void **state)
 	assert_int_equal(h_group_create(&env, "g1", "--rekey-on-join off"), 0);
 	assert_int_equal(h_dev_token(&env, &v, "ve1", "g1:16", 600), 0);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		r = dreq(&v, "get", paths[i], -1, NULL, 0);
+		r = h_dreq(&v, "get", paths[i], -1, NULL, 0);
 		assert_int_equal(h_coap(&env, &r, &c), 0);
 		h_assert_code(&c, 403);
 		h_coap_free(&c);
@@ -440,7 +423,7 @@ test_go_36_no_secrets_in_logs(void **state)
 	{
 		struct h_coap e;
 		struct h_req r =
-		        dreq(&d, "get", "ace-group/nosuch/num", -1, NULL, 0);
+		        h_dreq(&d, "get", "ace-group/nosuch/num", -1, NULL, 0);
 
 		assert_int_equal(h_coap(&env, &r, &e), 0);
 		h_coap_free(&e);

@@ -44,23 +44,6 @@ teardown(void **state)
 	return 0;
 }
 
-static struct h_req
-dreq(struct h_dev *d, const char *method, const char *path, int cf,
-     const uint8_t *p, size_t n)
-{
-	struct h_req r = {0};
-
-	r.method = method;
-	r.path = path;
-	r.dtls = true;
-	r.kid = d->kid;
-	r.key = d->key;
-	r.cf = cf;
-	r.payload = p;
-	r.len = n;
-	return r;
-}
-
 static void
 join_ok(struct h_dev *d, const char *kid, const char *scope, uint64_t perm)
 {
@@ -96,7 +79,7 @@ test_9594_19_fetch_group_names(void **state)
 
 	(void)state;
 	join_ok(&d, "fa", "g1:6", 6);
-	r = dreq(&d, "get", "ace-group/g1", -1, NULL, 0);
+	r = h_dreq(&d, "get", "ace-group/g1", -1, NULL, 0);
 	exchange(&r, &c);
 	m = h_cbor(&c);
 	key = kdc_cbor_map_get(m, KDC_GC_KEY);
@@ -111,7 +94,8 @@ test_9594_19_fetch_group_names(void **state)
 	kdc_cw_array(&w, 2);
 	kdc_cw_bstr(&w, (const uint8_t *)"\xde\xad", 2);
 	kdc_cw_bstr(&w, gidcopy, gid_len);
-	r = dreq(&d, "fetch", "ace-group", KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
+	r = h_dreq(&d, "fetch", "ace-group", KDC_CF_ACE_GROUPCOMM, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 205);
 	assert_int_equal(c.cf, KDC_CF_ACE_GROUPCOMM);
@@ -137,7 +121,8 @@ test_9594_19_fetch_group_names(void **state)
 	kdc_cw_uint(&w, KDC_GC_GID);
 	kdc_cw_array(&w, 1);
 	kdc_cw_bstr(&w, (const uint8_t *)"\xde\xad", 2);
-	r = dreq(&d, "fetch", "ace-group", KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
+	r = h_dreq(&d, "fetch", "ace-group", KDC_CF_ACE_GROUPCOMM, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 205);
 	assert_int_equal(c.len, 1);
@@ -166,7 +151,7 @@ test_9594_35_36_37_45_46_go_33_creds(void **state)
 	/* c is a requester: it wants the responders' credentials. */
 	assert_int_equal(h_dev_token(&env, &c, "cc", "g1:2", 600), 0);
 	assert_int_equal(h_join_payload(&c, "g1", 2, true, &p, &n), 0);
-	r = dreq(&c, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, p, n);
+	r = h_dreq(&c, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, p, n);
 	exchange(&r, &res);
 	free(p);
 	h_assert_code(&res, 201);
@@ -191,7 +176,7 @@ test_9594_35_36_37_45_46_go_33_creds(void **state)
 	cbor_decref(&m);
 	h_coap_free(&res);
 
-	r = dreq(&a, "get", "ace-group/g1/creds", -1, NULL, 0);
+	r = h_dreq(&a, "get", "ace-group/g1/creds", -1, NULL, 0);
 	exchange(&r, &res);
 	h_assert_code(&res, 205);
 	m = h_cbor(&res);
@@ -211,8 +196,8 @@ test_9594_35_36_37_45_46_go_33_creds(void **state)
 	kdc_cw_array(&w, 2);
 	kdc_cw_bstr(&w, b.sid, b.sid_len);
 	kdc_cw_bstr(&w, (const uint8_t *)"\x77\x77\x77", 3);
-	r = dreq(&a, "fetch", "ace-group/g1/creds", KDC_CF_ACE_GROUPCOMM, w.buf,
-	         w.len);
+	r = h_dreq(&a, "fetch", "ace-group/g1/creds", KDC_CF_ACE_GROUPCOMM,
+	           w.buf, w.len);
 	exchange(&r, &res);
 	h_assert_code(&res, 205);
 	m = h_cbor(&res);
@@ -239,7 +224,7 @@ test_9594_41_47_kdc_cred_get(void **state)
 
 	(void)state;
 	join_ok(&d, "kc", "g1:6", 6);
-	r = dreq(&d, "get", "ace-group/g1/kdc-cred", -1, NULL, 0);
+	r = h_dreq(&d, "get", "ace-group/g1/kdc-cred", -1, NULL, 0);
 	exchange(&r, &c);
 	h_assert_code(&c, 205);
 	assert_int_equal(c.cf, KDC_CF_ACE_GROUPCOMM);
@@ -275,7 +260,7 @@ test_go_29_30_stale_sids(void **state)
 	join_ok(&b, "sb", "g1:6", 6);
 	/* b leaves: its Sender ID goes stale, then the group is rekeyed. */
 	snprintf(path, sizeof(path), "ace-group/g1/nodes/%s", b.node);
-	r = dreq(&b, "delete", path, -1, NULL, 0);
+	r = h_dreq(&b, "delete", path, -1, NULL, 0);
 	exchange(&r, &c);
 	h_assert_code(&c, 202);
 	h_coap_free(&c);
@@ -286,23 +271,23 @@ test_go_29_30_stale_sids(void **state)
 	/* Current version V' = 4 (1 for b's leave + 3 operator rekeys). */
 	kdc_cw_init(&w);
 	kdc_cw_uint(&w, 0); /* far too old: SKEW > ITEMS */
-	r = dreq(&a, "fetch", "ace-group/g1/stale-sids", KDC_CF_CBOR, w.buf,
-	         w.len);
+	r = h_dreq(&a, "fetch", "ace-group/g1/stale-sids", KDC_CF_CBOR, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 205);
 	assert_int_equal(c.len, 0);
 	h_coap_free(&c);
 	kdc_cw_reset(&w);
 	kdc_cw_uint(&w, 100);
-	r = dreq(&a, "fetch", "ace-group/g1/stale-sids", KDC_CF_CBOR, w.buf,
-	         w.len);
+	r = h_dreq(&a, "fetch", "ace-group/g1/stale-sids", KDC_CF_CBOR, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 400);
 	h_coap_free(&c);
 	kdc_cw_reset(&w);
 	kdc_cw_uint(&w, 3);
-	r = dreq(&a, "fetch", "ace-group/g1/stale-sids", KDC_CF_CBOR, w.buf,
-	         w.len);
+	r = h_dreq(&a, "fetch", "ace-group/g1/stale-sids", KDC_CF_CBOR, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 205);
 	assert_int_equal(c.cf, KDC_CF_CBOR);
@@ -343,8 +328,8 @@ test_9594_30_go_09_13_15_rejoin_and_monitor(void **state)
 	kdc_cw_bstr(&w, NULL, 0); /* 0x40: keep my credential (GO §6.2) */
 	kdc_cw_uint(&w, KDC_GC_CNONCE);
 	kdc_cw_bstr(&w, a.nc, sizeof(a.nc));
-	r = dreq(&a, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, w.buf,
-	         w.len);
+	r = h_dreq(&a, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 204);
 	m = h_cbor(&c);
@@ -370,7 +355,7 @@ test_9594_30_go_09_13_15_rejoin_and_monitor(void **state)
 		char path[128];
 
 		snprintf(path, sizeof(path), "ace-group/g1/nodes/%s", mon.node);
-		r = dreq(&mon, "post", path, -1, NULL, 0);
+		r = h_dreq(&mon, "post", path, -1, NULL, 0);
 		exchange(&r, &c);
 		h_assert_code(&c, 400);
 		assert_int_equal(h_error_id(&c), 1);
@@ -423,7 +408,7 @@ test_9594_53_go_34_credential_update(void **state)
 	kdc_cw_bstr(&w, nc, sizeof(nc));
 	kdc_cw_uint(&w, KDC_GC_CLIENT_CRED_VERIFY);
 	kdc_cw_bstr(&w, NULL, 0);
-	r = dreq(&a, "post", path, KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
+	r = h_dreq(&a, "post", path, KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 400);
 	assert_int_equal(h_error_id(&c), 3);
@@ -438,7 +423,7 @@ test_9594_53_go_34_credential_update(void **state)
 	kdc_cw_bstr(&w, nc, sizeof(nc));
 	kdc_cw_uint(&w, KDC_GC_CLIENT_CRED_VERIFY);
 	kdc_cw_bstr(&w, sig, sig_len);
-	r = dreq(&a, "post", path, KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
+	r = h_dreq(&a, "post", path, KDC_CF_ACE_GROUPCOMM, w.buf, w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 204);
 	assert_int_equal(c.len, 0);
@@ -465,8 +450,8 @@ test_9594_16_unknown_fields_ignored(void **state)
 	/* The same Join with an unknown label 999 appended. */
 	kdc_cw_init(&w);
 	assert_true(kdc_cbor_map_append_uint(&w, body, blen, 999, 7));
-	r = dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, w.buf,
-	         w.len);
+	r = h_dreq(&d, "post", "ace-group/g1", KDC_CF_ACE_GROUPCOMM, w.buf,
+	           w.len);
 	exchange(&r, &c);
 	h_assert_code(&c, 201);
 	h_coap_free(&c);
