@@ -725,6 +725,8 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 		argv[n++] = "-A";
 		argv[n++] = acc;
 	}
+	if (r->non)
+		argv[n++] = "-N";
 	if (r->block > 0) {
 		snprintf(blk, sizeof(blk), "%d", r->block);
 		argv[n++] = "-b";

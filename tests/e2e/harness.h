@@ -121,6 +121,7 @@ struct h_req {
 	                        port; kept for clarity */
 	int block;           /* -b size, 0 none */
 	const char *rpk_pem; /* DTLS RPK mode: the client's PEM key */
+	bool non;            /* send a NON request (-N) */
 };
 int h_coap(struct h_env *e, const struct h_req *r, struct h_coap *out);
 /* A request over the device's DTLS-PSK session. */
