@@ -74,6 +74,22 @@ struct cl {
 	struct cl_response *resp;
 	uint8_t token[8];
 	size_t token_len;
+	/* Block2 (RFC 7959 §2.4) of the exchange in progress, followed here
+	 * rather than by libcoap: libcoap 4.3.1's client drops a Block2 body
+	 * that arrives in a separate response to a CON request, which is how
+	 * the KDC answers after a keystore round trip (fixed upstream in
+	 * 4.3.5).  The request is kept to ask for the next block. */
+	struct {
+		coap_session_t *session;
+		coap_pdu_code_t method;
+		const char *path;
+		int content_format;
+		uint8_t *body; /* blocks received so far (may hold secrets) */
+		size_t len;
+		uint32_t next_num; /* the block to ask for next; 0 = none */
+		unsigned szx;
+		bool ask; /* next_num is still to be asked for */
+	} blk;
 	void (*on_notify)(struct cl *c, const struct cl_response *r);
 };
 

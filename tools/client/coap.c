@@ -33,12 +33,27 @@ cl_response_free(struct cl_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The most a response body may grow to across Block2 blocks: a group's
+ * creds for some thousand members; a KDC sending more is refused. */
+#define CL_BODY_MAX (256 * 1024)
+
 static void
-copy_response(struct cl_response *out, const coap_pdu_t *pdu)
+blk_reset(struct cl *c)
+{
+	if (c->blk.body != NULL) {
+		kdc_wipe(c->blk.body, c->blk.len);
+		free(c->blk.body);
+	}
+	memset(&c->blk, 0, sizeof(c->blk));
+}
+
+static void
+copy_response(struct cl_response *out, const coap_pdu_t *pdu,
+              const uint8_t *body, size_t body_len)
 {
 	coap_opt_iterator_t it;
 	coap_opt_t *o;
-	size_t len = 0, off = 0, total = 0;
+	size_t len = 0;
 	const uint8_t *data = NULL;
 	coap_pdu_code_t code = coap_pdu_get_code(pdu);
 
@@ -60,14 +75,67 @@ copy_response(struct cl_response *out, const coap_pdu_t *pdu)
 		         "%s%.*s", used ? "/" : "", (int)coap_opt_length(o),
 		         (const char *)coap_opt_value(o));
 	}
-	if (coap_get_data_large(pdu, &len, &data, &off, &total) && len > 0) {
-		out->payload = malloc(len);
+	if (body == NULL && coap_get_data(pdu, &len, &data)) {
+		body = data;
+		body_len = len;
+	}
+	if (body != NULL && body_len > 0) {
+		out->payload = malloc(body_len);
 		if (out->payload != NULL) {
-			memcpy(out->payload, data, len);
-			out->len = len;
+			memcpy(out->payload, body, body_len);
+			out->len = body_len;
 		}
 	}
 	out->done = true;
+}
+
+/* One block of a Block2 answer (RFC 7959 §2.4): append it; ask for the
+ * next one (cl_request sends it) or finish.  Blocks must come in order
+ * and with one size: this client asks for them one at a time. */
+static void
+take_block(struct cl *c, const coap_pdu_t *pdu, const coap_block_t *b)
+{
+	size_t len = 0, size = (size_t)1 << (b->szx + 4);
+	const uint8_t *data = NULL;
+	uint8_t *grown;
+
+	if (b->num != (c->blk.body == NULL ? 0 : c->blk.next_num) ||
+	    (c->blk.body != NULL && b->szx != c->blk.szx) ||
+	    (size_t)b->num * size != c->blk.len) {
+		fprintf(stderr, "kdc-client: out-of-order block %u\n", b->num);
+		goto fail;
+	}
+	coap_get_data(pdu, &len, &data);
+	if (len == 0 || (b->m && len != size) ||
+	    c->blk.len + len > CL_BODY_MAX) {
+		fprintf(stderr, "kdc-client: bad or oversized block %u\n",
+		        b->num);
+		goto fail;
+	}
+	grown = malloc(c->blk.len + len);
+	if (grown == NULL)
+		goto fail;
+	if (c->blk.body != NULL) {
+		memcpy(grown, c->blk.body, c->blk.len);
+		kdc_wipe(c->blk.body, c->blk.len);
+		free(c->blk.body);
+	}
+	memcpy(grown + c->blk.len, data, len);
+	c->blk.body = grown;
+	c->blk.len += len;
+	c->blk.szx = b->szx;
+	if (b->m) {
+		c->blk.next_num = b->num + 1;
+		c->blk.ask = true;
+		return;
+	}
+	copy_response(c->resp, pdu, c->blk.body, c->blk.len);
+	blk_reset(c);
+	return;
+fail:
+	blk_reset(c);
+	copy_response(c->resp, pdu, NULL, 0);
+	c->resp->code = 0; /* not a usable answer */
 }
 
 static coap_response_t
@@ -76,6 +144,7 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 {
 	struct cl *c = the_client;
 	coap_bin_const_t tok = coap_pdu_get_token(received);
+	coap_block_t b;
 
 	(void)s;
 	(void)sent;
@@ -84,13 +153,17 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 	    memcmp(tok.s, c->token, tok.length) != 0)
 		return COAP_RESPONSE_OK;
 	if (c->resp != NULL && !c->resp->done) {
-		copy_response(c->resp, received);
+		if (COAP_RESPONSE_CLASS(coap_pdu_get_code(received)) == 2 &&
+		    coap_get_block(received, COAP_OPTION_BLOCK2, &b))
+			take_block(c, received, &b);
+		else
+			copy_response(c->resp, received, NULL, 0);
 	} else if (c->on_notify != NULL) {
 		/* An Observe notification of the current observation. */
 		struct cl_response n;
 
 		memset(&n, 0, sizeof(n));
-		copy_response(&n, received);
+		copy_response(&n, received, NULL, 0);
 		c->on_notify(c, &n);
 		cl_response_free(&n);
 	}
@@ -108,8 +181,9 @@ cl_coap_init(struct cl *c)
 	c->ctx = coap_new_context(NULL);
 	if (c->ctx == NULL)
 		return -1;
-	coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP |
-	                                            COAP_BLOCK_SINGLE_BODY);
+	/* Block-wise transfers are followed by this client (on_response),
+	 * not by libcoap: see struct cl's blk. */
+	coap_context_set_block_mode(c->ctx, 0);
 	coap_register_response_handler(c->ctx, on_response);
 	coap_address_init(&dst);
 	dst.addr.sin.sin_family = AF_INET;
@@ -163,21 +237,22 @@ cl_coap_dtls(struct cl *c)
 	return c->dtls != NULL ? 0 : -1;
 }
 
-int
-cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
-           const char *path, int content_format, const uint8_t *payload,
-           size_t len, bool observe, struct cl_response *out)
+/* A request PDU: a fresh token (RFC 9175 §4.2), one Uri-Path option per
+ * segment, and for a follow-up block the Block2 option asking for it. */
+static coap_pdu_t *
+build_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
+              const char *path, int content_format, const uint8_t *payload,
+              size_t len, bool observe)
 {
 	coap_pdu_t *pdu;
 	coap_optlist_t *opts = NULL;
 	uint8_t buf[8];
-	int waited = 0;
+	const char *p = path;
 
-	memset(out, 0, sizeof(*out));
 	pdu = coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(s),
 	                    coap_session_max_pdu_size(s));
 	if (pdu == NULL)
-		return -1;
+		return NULL;
 	c->token_len = sizeof(c->token);
 	coap_session_new_token(s, &c->token_len, c->token);
 	coap_add_token(pdu, c->token_len, c->token);
@@ -188,25 +263,19 @@ cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
 		                                        buf, sizeof(buf),
 		                                        COAP_OBSERVE_ESTABLISH),
 		                                buf));
-	{
-		/* Uri-Path options, one per segment. */
-		const char *p = path;
+	while (*p != '\0') {
+		const char *e = strchr(p, '/');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
 
-		while (*p != '\0') {
-			const char *e = strchr(p, '/');
-			size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-
-			if (n > 0)
-				coap_insert_optlist(
-				        &opts, coap_new_optlist(
-				                       COAP_OPTION_URI_PATH, n,
-				                       (const uint8_t *)p));
-			p += n;
-			if (*p == '/')
-				p++;
-		}
+		if (n > 0)
+			coap_insert_optlist(
+			        &opts, coap_new_optlist(COAP_OPTION_URI_PATH, n,
+			                                (const uint8_t *)p));
+		p += n;
+		if (*p == '/')
+			p++;
 	}
-	if (content_format >= 0)
+	if (content_format >= 0 && len > 0)
 		coap_insert_optlist(
 		        &opts,
 		        coap_new_optlist(
@@ -214,10 +283,39 @@ cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
 		                coap_encode_var_safe(buf, sizeof(buf),
 		                                     (unsigned)content_format),
 		                buf));
+	if (c->blk.next_num > 0)
+		coap_insert_optlist(
+		        &opts, coap_new_optlist(COAP_OPTION_BLOCK2,
+		                                coap_encode_var_safe(
+		                                        buf, sizeof(buf),
+		                                        (c->blk.next_num << 4) |
+		                                                c->blk.szx),
+		                                buf));
 	coap_add_optlist_pdu(pdu, &opts);
 	coap_delete_optlist(opts);
-	if (len > 0)
-		coap_add_data_large_request(s, pdu, len, payload, NULL, NULL);
+	/* Requests of this client are small (a Join with a credential and
+	 * its PoP); one that does not fit one message is refused here. */
+	if (len > 0 && !coap_add_data(pdu, len, payload)) {
+		coap_delete_pdu(pdu);
+		return NULL;
+	}
+	return pdu;
+}
+
+int
+cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
+           const char *path, int content_format, const uint8_t *payload,
+           size_t len, bool observe, struct cl_response *out)
+{
+	coap_pdu_t *pdu;
+	int waited = 0;
+
+	memset(out, 0, sizeof(*out));
+	blk_reset(c);
+	pdu = build_request(c, s, method, path, content_format, payload, len,
+	                    observe);
+	if (pdu == NULL)
+		return -1;
 	c->resp = out;
 	if (coap_send(s, pdu) == COAP_INVALID_MID) {
 		c->resp = NULL;
@@ -225,9 +323,21 @@ cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
 	}
 	while (!out->done && waited < c->timeout_s * 1000) {
 		waited += coap_io_process(c->ctx, 100) + 1;
+		if (!out->done && c->blk.ask) {
+			/* Ask for the next block: the same request without its
+			 * payload (the answer is the KDC's, kept by libcoap on
+			 * its side for this session, method and resource). */
+			pdu = build_request(c, s, method, path, content_format,
+			                    NULL, 0, false);
+			c->blk.ask = false;
+			if (pdu == NULL ||
+			    coap_send(s, pdu) == COAP_INVALID_MID)
+				break;
+		}
 	}
 	c->resp = NULL;
-	if (!out->done) {
+	blk_reset(c);
+	if (!out->done || out->code == 0) {
 		fprintf(stderr, "kdc-client: no answer from the KDC to %s\n",
 		        path);
 		return -1;
