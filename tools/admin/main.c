@@ -75,15 +75,24 @@ load_conf(const struct globals *g, struct kdc_conf *c, char *err, size_t errlen)
 	return kdc_conf_load(path, c, err, errlen);
 }
 
+/* The global options.  Their errors are reported after the whole loop,
+ * so that a -j anywhere among them gives the error its JSON form
+ * (kdc-admin.8 OUTPUT); *bad_opt tells an unknown or incomplete option
+ * (then the usage follows a human message). */
 static int
-parse_globals(int argc, char *argv[], struct globals *g)
+parse_globals(int argc, char *argv[], struct globals *g, char *err,
+              size_t errlen, bool *bad_opt)
 {
-	int ch;
+	int ch, rc = ADM_EXIT_OK;
 
 	memset(g, 0, sizeof(*g));
 	g->timeout_s = -1;
-	/* "+": stop at the command, whose options are the table's. */
-	while ((ch = getopt_long(argc, argv, "+c:s:t:jhV", long_opts, NULL)) !=
+	err[0] = '\0';
+	*bad_opt = false;
+	opterr = 0;
+	/* "+": stop at the command, whose options are the table's; ":":
+	 * tell a missing value from an unknown option. */
+	while ((ch = getopt_long(argc, argv, "+:c:s:t:jhV", long_opts, NULL)) !=
 	       -1) {
 		uint64_t t;
 
@@ -96,9 +105,13 @@ parse_globals(int argc, char *argv[], struct globals *g)
 			break;
 		case 't':
 			if (tl_parse_u64(optarg, 86400, &t) != 0) {
-				fprintf(stderr, "kdc-admin: -t: seconds from "
-				                "0 (no limit) to 86400\n");
-				return ADM_EXIT_USAGE;
+				if (rc == ADM_EXIT_OK)
+					snprintf(
+					        err, errlen,
+					        "-t: seconds from 0 (no limit) "
+					        "to 86400");
+				rc = ADM_EXIT_USAGE;
+				break;
 			}
 			g->timeout_s = (long)t;
 			break;
@@ -115,12 +128,27 @@ parse_globals(int argc, char *argv[], struct globals *g)
 		case OPT_MDOC:
 			adm_mdoc_commands(stdout);
 			exit(ADM_EXIT_OK);
+		case ':':
+			if (rc == ADM_EXIT_OK)
+				snprintf(err, errlen,
+				         "option '%s' needs a value",
+				         argv[optind - 1]);
+			rc = ADM_EXIT_USAGE;
+			*bad_opt = true;
+			break;
 		default:
-			adm_usage(stderr);
-			return ADM_EXIT_USAGE;
+			if (rc == ADM_EXIT_OK && optopt != 0)
+				snprintf(err, errlen, "unknown option '-%c'",
+				         optopt);
+			else if (rc == ADM_EXIT_OK)
+				snprintf(err, errlen, "unknown option '%s'",
+				         argv[optind - 1]);
+			rc = ADM_EXIT_USAGE;
+			*bad_opt = true;
+			break;
 		}
 	}
-	return ADM_EXIT_OK;
+	return rc;
 }
 
 /* kdc-admin help [COMMAND...] */
@@ -154,15 +182,24 @@ main(int argc, char *argv[])
 	struct ipc_wbuf req;
 	struct kdc_conf *conf;
 	char err[1024], sock[KDC_CONF_PATH_MAX + 16];
+	bool bad_opt;
 	int rc;
 
 	kdc_log_init("kdc-admin", KDC_LOG_WARNING);
-	rc = parse_globals(argc, argv, &g);
-	if (rc != ADM_EXIT_OK)
+	rc = parse_globals(argc, argv, &g, err, sizeof(err), &bad_opt);
+	if (rc != ADM_EXIT_OK) {
+		rc = fail(&g, "kdc-admin", rc, err);
+		if (!g.json && bad_opt)
+			adm_usage(stderr);
 		return rc;
+	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
+		if (g.json)
+			return fail(&g, "kdc-admin", ADM_EXIT_USAGE,
+			            "no command given (kdc-admin --help lists "
+			            "them)");
 		adm_usage(stderr);
 		return ADM_EXIT_USAGE;
 	}
