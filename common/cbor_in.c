@@ -596,11 +596,12 @@ join_string(const cbor_item_t *s)
 		free(data);
 		return NULL;
 	}
+	/* The item takes ownership of data (freed by cbor_decref). */
 	if (text)
 		cbor_string_set_handle(r, data, total);
 	else
 		cbor_bytestring_set_handle(r, data, total);
-	return r;
+	return r; // NOLINT(clang-analyzer-unix.Malloc): r owns data
 }
 
 static bool

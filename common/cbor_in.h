@@ -37,15 +37,16 @@
 
 enum kdc_cbor_err {
 	KDC_CBOR_OK = 0,
-	KDC_CBOR_E_EMPTY = -1,	    /* zero-length input */
-	KDC_CBOR_E_TOO_BIG = -2,    /* input larger than max_size */
-	KDC_CBOR_E_TRUNCATED = -3,  /* a declared length runs past the end */
-	KDC_CBOR_E_MALFORMED = -4,  /* reserved/invalid initial byte, bad UTF-8, ... */
-	KDC_CBOR_E_TRAILING = -5,   /* bytes after the first complete item */
-	KDC_CBOR_E_DEPTH = -6,	    /* nesting deeper than max_depth */
-	KDC_CBOR_E_DUPKEY = -7,	    /* a map key occurs twice */
-	KDC_CBOR_E_TOO_MANY = -8,   /* more items than max_items */
-	KDC_CBOR_E_NOMEM = -9,	    /* allocation failed */
+	KDC_CBOR_E_EMPTY = -1,     /* zero-length input */
+	KDC_CBOR_E_TOO_BIG = -2,   /* input larger than max_size */
+	KDC_CBOR_E_TRUNCATED = -3, /* a declared length runs past the end */
+	KDC_CBOR_E_MALFORMED =
+	        -4, /* reserved/invalid initial byte, bad UTF-8, ... */
+	KDC_CBOR_E_TRAILING = -5, /* bytes after the first complete item */
+	KDC_CBOR_E_DEPTH = -6,    /* nesting deeper than max_depth */
+	KDC_CBOR_E_DUPKEY = -7,   /* a map key occurs twice */
+	KDC_CBOR_E_TOO_MANY = -8, /* more items than max_items */
+	KDC_CBOR_E_NOMEM = -9,    /* allocation failed */
 };
 
 struct kdc_cbor_limits {
@@ -64,7 +65,7 @@ const char *kdc_cbor_strerror(int err);
  * kdc_cbor_err is returned.  limits may be NULL for the defaults.
  */
 int kdc_cbor_decode(const uint8_t *buf, size_t len,
-		    const struct kdc_cbor_limits *limits, cbor_item_t **out);
+                    const struct kdc_cbor_limits *limits, cbor_item_t **out);
 
 /*
  * Accessors.  All take borrowed items and return borrowed items; none of
@@ -98,6 +99,6 @@ cbor_item_t *kdc_cbor_array_at(const cbor_item_t *item, size_t i);
 bool kdc_cbor_get_numericdate(const cbor_item_t *item, int64_t *out);
 /* If item is a tag, its number and borrowed content; false otherwise. */
 bool kdc_cbor_get_tag(const cbor_item_t *item, uint64_t *tag,
-		      cbor_item_t **content);
+                      cbor_item_t **content);
 
 #endif

@@ -61,6 +61,6 @@ void kdc_cw_item(struct kdc_cw *w, const struct cbor_item_t *item);
  * does not start with a definite map head or the result would not fit.
  */
 bool kdc_cbor_map_append_uint(struct kdc_cw *out, const uint8_t *map,
-			      size_t len, int64_t label, uint64_t value);
+                              size_t len, int64_t label, uint64_t value);
 
 #endif

@@ -342,7 +342,8 @@ derive_defaults(struct kdc_conf *c)
 		snprintf(c->database, sizeof(c->database), "%.200s/kdc.sqlite",
 		         c->state_dir);
 	if (c->lock_dir[0] == '\0')
-		snprintf(c->lock_dir, sizeof(c->lock_dir), "%s", c->runtime_dir);
+		snprintf(c->lock_dir, sizeof(c->lock_dir), "%s",
+		         c->runtime_dir);
 	if (c->kek_file[0] == '\0')
 		snprintf(c->kek_file, sizeof(c->kek_file), "%.200s/kek",
 		         c->state_dir);
@@ -455,7 +456,7 @@ kdc_conf_load(const char *path, struct kdc_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    size > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
+	    size > 1024L * 1024 || fseek(f, 0, SEEK_SET) != 0) {
 		snprintf(err, errlen, "%s: unreadable or larger than 1 MiB",
 		         path);
 		fclose(f);

@@ -50,8 +50,9 @@ struct kdc_conf {
 	struct kdc_listen listen_dtls[KDC_CONF_MAX_LISTEN];
 	size_t nlisten_dtls;
 	bool reuse_port;
-	char lock_dir[KDC_CONF_PATH_MAX]; /* per-port locks; default runtime_dir */
-	char user[KDC_CONF_NAME_MAX]; /* drop to this user when root */
+	char lock_dir[KDC_CONF_PATH_MAX]; /* per-port locks; default runtime_dir
+	                                   */
+	char user[KDC_CONF_NAME_MAX];     /* drop to this user when root */
 	char group[KDC_CONF_NAME_MAX];
 	char rpk_key[KDC_CONF_PATH_MAX]; /* PEM private key for DTLS RPK */
 	uint32_t max_sessions;

@@ -62,7 +62,7 @@ enum {
 	KDC_KEY_K = -1, /* Symmetric */
 };
 
-#define KDC_COSE_MAX_KID 64
+#define KDC_COSE_MAX_KID    64
 #define KDC_COSE_MAX_SYMKEY 64
 
 /*
@@ -70,9 +70,9 @@ enum {
  * secrets: wipe the struct with kdc_cose_key_wipe() when done.
  */
 struct kdc_cose_key {
-	int kty;       /* KDC_KTY_* */
-	int crv;       /* KDC_CRV_* for OKP/EC2, 0 otherwise */
-	int64_t alg;   /* 0 if absent */
+	int kty;     /* KDC_KTY_* */
+	int crv;     /* KDC_CRV_* for OKP/EC2, 0 otherwise */
+	int64_t alg; /* 0 if absent */
 	bool has_alg;
 	uint8_t kid[KDC_COSE_MAX_KID];
 	size_t kid_len;
@@ -80,7 +80,7 @@ struct kdc_cose_key {
 	uint8_t y[32]; /* EC2 y */
 	bool has_pub;
 	uint8_t d[64]; /* OKP: Ed25519 sk (seed||pk, 64) or X25519 sk (32);
-			  EC2: 32-byte scalar */
+	                  EC2: 32-byte scalar */
 	bool has_priv;
 	uint8_t k[KDC_COSE_MAX_SYMKEY]; /* symmetric key */
 	size_t k_len;
@@ -92,10 +92,10 @@ void kdc_cose_key_wipe(struct kdc_cose_key *k);
 int kdc_cose_key_decode(const cbor_item_t *map, struct kdc_cose_key *out);
 /* Encode with deterministic label order; private parts only if asked. */
 void kdc_cose_key_encode(struct kdc_cw *w, const struct kdc_cose_key *k,
-			 bool with_private);
+                         bool with_private);
 /* True if both keys hold the same public key (kty, crv, x, y). */
 bool kdc_cose_key_same_public(const struct kdc_cose_key *a,
-			      const struct kdc_cose_key *b);
+                              const struct kdc_cose_key *b);
 
 enum kdc_cose_kind {
 	KDC_COSE_ANY = 0,
@@ -106,11 +106,11 @@ enum kdc_cose_kind {
 
 enum kdc_cose_err {
 	KDC_COSE_OK = 0,
-	KDC_COSE_E_CBOR = -1,	  /* not well-formed CBOR (see cbor_in.h) */
-	KDC_COSE_E_FORMAT = -2,	  /* not a COSE structure of the expected kind */
-	KDC_COSE_E_HEADER = -3,	  /* bad/duplicated header, unknown crit */
-	KDC_COSE_E_ALG = -4,	  /* algorithm missing, unsupported or wrong key */
-	KDC_COSE_E_VERIFY = -5,	  /* signature/tag/decryption check failed */
+	KDC_COSE_E_CBOR = -1,   /* not well-formed CBOR (see cbor_in.h) */
+	KDC_COSE_E_FORMAT = -2, /* not a COSE structure of the expected kind */
+	KDC_COSE_E_HEADER = -3, /* bad/duplicated header, unknown crit */
+	KDC_COSE_E_ALG = -4, /* algorithm missing, unsupported or wrong key */
+	KDC_COSE_E_VERIFY = -5, /* signature/tag/decryption check failed */
 	KDC_COSE_E_NOMEM = -6,
 };
 const char *kdc_cose_strerror(int err);
@@ -119,21 +119,21 @@ const char *kdc_cose_strerror(int err);
 struct kdc_cose_msg {
 	enum kdc_cose_kind kind;
 	bool tagged;
-	cbor_item_t *root;	 /* the whole decoded object (owned) */
-	cbor_item_t *prot_map;	 /* decoded protected header (owned, may be
-				    an empty map) */
-	const uint8_t *prot;	 /* protected header bstr content, exactly */
+	cbor_item_t *root;     /* the whole decoded object (owned) */
+	cbor_item_t *prot_map; /* decoded protected header (owned, may be
+	                          an empty map) */
+	const uint8_t *prot;   /* protected header bstr content, exactly */
 	size_t prot_len;
 	const cbor_item_t *unprot; /* unprotected header map (borrowed) */
-	const uint8_t *payload;	 /* payload or ciphertext; NULL if nil */
+	const uint8_t *payload;    /* payload or ciphertext; NULL if nil */
 	size_t payload_len;
-	const uint8_t *tag;	 /* signature (Sign1) or MAC tag (Mac0) */
+	const uint8_t *tag; /* signature (Sign1) or MAC tag (Mac0) */
 	size_t tag_len;
-	int64_t alg;		 /* from protected, else unprotected header */
+	int64_t alg; /* from protected, else unprotected header */
 	bool has_alg;
-	const uint8_t *kid;	 /* protected wins over unprotected */
+	const uint8_t *kid; /* protected wins over unprotected */
 	size_t kid_len;
-	const uint8_t *iv;	 /* Encrypt0 IV (header 5) */
+	const uint8_t *iv; /* Encrypt0 IV (header 5) */
 	size_t iv_len;
 	const uint8_t *partial_iv; /* header 6 */
 	size_t partial_iv_len;
@@ -145,26 +145,26 @@ struct kdc_cose_msg {
  * 61 is NOT handled here (see cwt.h).  limits may be NULL.
  */
 int kdc_cose_parse(const uint8_t *buf, size_t len, enum kdc_cose_kind expected,
-		   const struct kdc_cbor_limits *limits,
-		   struct kdc_cose_msg *out);
+                   const struct kdc_cbor_limits *limits,
+                   struct kdc_cose_msg *out);
 /* Parse from an already decoded item (it is incref'd, not copied). */
 int kdc_cose_parse_item(cbor_item_t *item, enum kdc_cose_kind expected,
-			struct kdc_cose_msg *out);
+                        struct kdc_cose_msg *out);
 void kdc_cose_msg_free(struct kdc_cose_msg *m);
 
 /* Verify a COSE_Sign1 with the signer's public key. */
 int kdc_cose_sign1_verify(const struct kdc_cose_msg *m,
-			  const struct kdc_cose_key *pub, const uint8_t *ext_aad,
-			  size_t ext_aad_len);
+                          const struct kdc_cose_key *pub,
+                          const uint8_t *ext_aad, size_t ext_aad_len);
 /* Verify a COSE_Mac0 with a symmetric key (constant-time compare). */
 int kdc_cose_mac0_verify(const struct kdc_cose_msg *m,
-			 const struct kdc_cose_key *key, const uint8_t *ext_aad,
-			 size_t ext_aad_len);
+                         const struct kdc_cose_key *key, const uint8_t *ext_aad,
+                         size_t ext_aad_len);
 /* Decrypt a COSE_Encrypt0; *pt is malloc'd (caller wipes and frees). */
 int kdc_cose_encrypt0_decrypt(const struct kdc_cose_msg *m,
-			      const struct kdc_cose_key *key,
-			      const uint8_t *ext_aad, size_t ext_aad_len,
-			      uint8_t **pt, size_t *pt_len);
+                              const struct kdc_cose_key *key,
+                              const uint8_t *ext_aad, size_t ext_aad_len,
+                              uint8_t **pt, size_t *pt_len);
 
 /* Creation.  The protected header holds alg (and kid if given with
  * kid_protected); otherwise kid goes in the unprotected header.  Encrypt0
@@ -181,22 +181,22 @@ struct kdc_cose_create {
 	size_t iv_len;
 };
 int kdc_cose_sign1_create(struct kdc_cw *out, const struct kdc_cose_create *p,
-			  const struct kdc_cose_key *priv,
-			  const uint8_t *payload, size_t payload_len);
+                          const struct kdc_cose_key *priv,
+                          const uint8_t *payload, size_t payload_len);
 int kdc_cose_mac0_create(struct kdc_cw *out, const struct kdc_cose_create *p,
-			 const struct kdc_cose_key *key,
-			 const uint8_t *payload, size_t payload_len);
+                         const struct kdc_cose_key *key, const uint8_t *payload,
+                         size_t payload_len);
 int kdc_cose_encrypt0_create(struct kdc_cw *out,
-			     const struct kdc_cose_create *p,
-			     const struct kdc_cose_key *key,
-			     const uint8_t *pt, size_t pt_len);
+                             const struct kdc_cose_create *p,
+                             const struct kdc_cose_key *key, const uint8_t *pt,
+                             size_t pt_len);
 
 /* Raw signatures with a COSE key (used for PoP evidence, RFC 9594 §3.3,
  * which signs concatenated byte strings, not a COSE structure). */
 int kdc_sig_sign(int64_t alg, const struct kdc_cose_key *priv,
-		 const uint8_t *msg, size_t len, uint8_t *sig, size_t *sig_len);
+                 const uint8_t *msg, size_t len, uint8_t *sig, size_t *sig_len);
 int kdc_sig_verify(int64_t alg, const struct kdc_cose_key *pub,
-		   const uint8_t *msg, size_t len, const uint8_t *sig,
-		   size_t sig_len);
+                   const uint8_t *msg, size_t len, const uint8_t *sig,
+                   size_t sig_len);
 
 #endif

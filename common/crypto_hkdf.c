@@ -22,7 +22,7 @@ kdc_hkdf_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
 	size_t done = 0;
 	uint8_t ctr;
 
-	if (out_len > 255 * HASH_LEN)
+	if (out_len > (size_t)255 * HASH_LEN)
 		return -1;
 	/* RFC 5869 §2.2: an absent salt is HashLen zero bytes. */
 	if (salt == NULL || salt_len == 0) {

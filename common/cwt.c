@@ -198,9 +198,8 @@ decrypt_cnf_key(const cbor_item_t *enc, kdc_cwt_key_cb cb, void *ctx,
 		rc = KDC_CWT_E_CLAIMS;
 	if (rc != KDC_CWT_OK)
 		return rc;
-	if (kdc_cbor_decode(pt, len, NULL, &key) != KDC_CBOR_OK)
-		rc = KDC_CWT_E_CLAIMS;
-	else if (kdc_cose_key_decode(key, out) != 0)
+	if (kdc_cbor_decode(pt, len, NULL, &key) != KDC_CBOR_OK ||
+	    kdc_cose_key_decode(key, out) != 0)
 		rc = KDC_CWT_E_CLAIMS;
 	release(&key); /* the decoded tree holds the key bytes too */
 	free_secret(owned, len);

@@ -51,13 +51,13 @@ enum {
  * used (for the iss check); the callback may leave it 0.
  */
 typedef int (*kdc_cwt_key_cb)(void *ctx, enum kdc_cose_kind kind, int64_t alg,
-			      const uint8_t *kid, size_t kid_len,
-			      struct kdc_cose_key *key, int64_t *issuer);
+                              const uint8_t *kid, size_t kid_len,
+                              struct kdc_cose_key *key, int64_t *issuer);
 
 struct kdc_cwt {
 	cbor_item_t *claims; /* decoded claims map (owned) */
 	int64_t issuer_id;   /* from the callback of the outermost layer that
-				proved integrity (Sign1/Mac0 or AEAD) */
+	                        proved integrity (Sign1/Mac0 or AEAD) */
 	/* Claims, pointers into `claims`; has_* false when absent. */
 	const char *iss;
 	size_t iss_len;
@@ -76,7 +76,8 @@ struct kdc_cwt {
 	bool scope_is_text; /* scope claim was a tstr (not RFC 9594) */
 	/* cnf: exactly one of these. */
 	int cnf_method; /* KDC_CNF_*; 0 if absent */
-	struct kdc_cose_key pop_key; /* COSE_Key or decrypted Encrypted_COSE_Key */
+	struct kdc_cose_key
+	        pop_key; /* COSE_Key or decrypted Encrypted_COSE_Key */
 	uint8_t cnf_kid[KDC_COSE_MAX_KID];
 	size_t cnf_kid_len;
 	const uint8_t *cnonce;
@@ -87,11 +88,12 @@ struct kdc_cwt {
 
 enum kdc_cwt_err {
 	KDC_CWT_OK = 0,
-	KDC_CWT_E_FORMAT = -1,	/* not a token: 4.00 */
-	KDC_CWT_E_KEY = -2,	/* no trusted key for a layer: 4.01 */
-	KDC_CWT_E_VERIFY = -3,	/* COSE verification/decryption failed: 4.01 */
-	KDC_CWT_E_CLAIMS = -4,	/* claims not a map / a claim of wrong type: 4.00 */
-	KDC_CWT_E_NESTING = -5, /* too deep: 4.00 */
+	KDC_CWT_E_FORMAT = -1, /* not a token: 4.00 */
+	KDC_CWT_E_KEY = -2,    /* no trusted key for a layer: 4.01 */
+	KDC_CWT_E_VERIFY = -3, /* COSE verification/decryption failed: 4.01 */
+	KDC_CWT_E_CLAIMS =
+	        -4, /* claims not a map / a claim of wrong type: 4.00 */
+	KDC_CWT_E_NESTING = -5,     /* too deep: 4.00 */
 	KDC_CWT_E_UNPROTECTED = -6, /* no integrity layer at all: 4.01 */
 };
 const char *kdc_cwt_strerror(int err);
@@ -99,7 +101,7 @@ const char *kdc_cwt_strerror(int err);
 /* Unwrap and decode.  On success *out owns its tree; free with
  * kdc_cwt_free(). */
 int kdc_cwt_unwrap(const uint8_t *token, size_t len, kdc_cwt_key_cb cb,
-		   void *ctx, struct kdc_cwt *out);
+                   void *ctx, struct kdc_cwt *out);
 void kdc_cwt_free(struct kdc_cwt *c);
 
 /* RFC 9200 §5.10.1.1 checks, in its order.  Returns the CoAP response code
@@ -108,14 +110,15 @@ void kdc_cwt_free(struct kdc_cwt *c);
 struct kdc_cwt_policy {
 	const char *expected_iss; /* NULL: any issuer whose key verified */
 	size_t expected_iss_len;
-	const char *const *audiences; /* NULL-terminated list of our audiences */
+	const char *const
+	        *audiences; /* NULL-terminated list of our audiences */
 	int64_t now;
-	int64_t skew;	     /* seconds of clock skew tolerated */
-	bool require_exp;    /* RFC 9594 §3.2: tokens MUST carry exp */
+	int64_t skew;     /* seconds of clock skew tolerated */
+	bool require_exp; /* RFC 9594 §3.2: tokens MUST carry exp */
 	bool require_cnf;
 	bool require_scope;
 };
 int kdc_cwt_check(const struct kdc_cwt *c, const struct kdc_cwt_policy *p,
-		  const char **why);
+                  const char **why);
 
 #endif

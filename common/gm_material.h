@@ -51,9 +51,9 @@ enum kdc_gc_label {
 	KDC_GC_CONTROL_GROUP_URI = 28,
 	KDC_GC_SIGN_INFO = 29,
 	KDC_GC_KDCCHALLENGE = 30,
-	KDC_GC_ECDH_INFO = 31,	  /* Group OSCORE */
-	KDC_GC_KDC_DH_CREDS = 32, /* Group OSCORE */
-	KDC_GC_SIGN_ENC_KEY = 33, /* Group OSCORE */
+	KDC_GC_ECDH_INFO = 31,      /* Group OSCORE */
+	KDC_GC_KDC_DH_CREDS = 32,   /* Group OSCORE */
+	KDC_GC_SIGN_ENC_KEY = 33,   /* Group OSCORE */
 	KDC_GC_STALE_NODE_IDS = 34, /* Group OSCORE */
 };
 
@@ -111,10 +111,10 @@ enum {
 	KDC_CF_ACE_GROUPCOMM = 261,
 };
 
-#define KDC_GKTY_GROUP_OSCORE 1
+#define KDC_GKTY_GROUP_OSCORE    1
 #define KDC_PROFILE_GROUP_OSCORE 1
-#define KDC_GID_MAX 16
-#define KDC_SID_MAX 8
+#define KDC_GID_MAX              16
+#define KDC_SID_MAX              8
 
 struct kdc_group_material {
 	char name[KDC_GNAME_MAX + 1];
@@ -146,24 +146,24 @@ struct kdc_group_material {
 
 /* The key object (`key`, label 8) in its three shapes. */
 enum kdc_keyobj_shape {
-	KDC_KEYOBJ_FULL,  /* Join Response / Key Distribution (GO §6.3, §9.1) */
+	KDC_KEYOBJ_FULL, /* Join Response / Key Distribution (GO §6.3, §9.1) */
 	KDC_KEYOBJ_REKEY, /* Point-to-Point rekeying: ms, contextId, salt
-			     (GO §11.1) */
+	                     (GO §11.1) */
 	KDC_KEYOBJ_VERIF, /* verif-data: no ms/salt/Sender ID (GO §9.6) */
 };
 void kdc_gm_encode_key_object(struct kdc_cw *w,
-			      const struct kdc_group_material *m,
-			      enum kdc_keyobj_shape shape, const uint8_t *sid,
-			      size_t sid_len, bool with_sid);
+                              const struct kdc_group_material *m,
+                              enum kdc_keyobj_shape shape, const uint8_t *sid,
+                              size_t sid_len, bool with_sid);
 
 /* COSE key type of a curve: OKP (1) for Ed25519 and X25519, EC2 (2) for
  * P-256 (RFC 9053 §7). */
 int kdc_gm_kty_of_crv(int crv);
 /* sign_params / ecdh_params: [[kty], [kty, crv]] (GO §14). */
 void kdc_gm_encode_sign_params(struct kdc_cw *w,
-			       const struct kdc_group_material *m);
+                               const struct kdc_group_material *m);
 void kdc_gm_encode_ecdh_params(struct kdc_cw *w,
-			       const struct kdc_group_material *m);
+                               const struct kdc_group_material *m);
 
 /* `exi` for a response sent at `now` (0 if exp is 0 or already past).
  * The encoders below that take `now` write `exp` and `exi` only when exp is
@@ -177,9 +177,9 @@ uint64_t kdc_gm_exi(const struct kdc_group_material *m, int64_t now);
  * sid empty for monitors): { gkty, key, num, ace_groupcomm_profile, exp,
  * exi } (RFC 9594 §4.3.2, §4.8.1; GO §9.1). */
 void kdc_gm_encode_key_response(struct kdc_cw *w,
-				const struct kdc_group_material *m,
-				const uint8_t *sid, size_t sid_len,
-				bool with_sid, int64_t now);
+                                const struct kdc_group_material *m,
+                                const uint8_t *sid, size_t sid_len,
+                                bool with_sid, int64_t now);
 
 /* One credential with its owner's roles and Sender ID, for `creds`,
  * `peer_roles`, `peer_identifiers` (RFC 9594 §4.3.1, §4.4). */
@@ -193,23 +193,23 @@ struct kdc_gm_peer {
 /* Emit the three parallel arrays as map entries 13, 14, 15 (caller counts
  * them as 3 map entries). */
 void kdc_gm_encode_peers(struct kdc_cw *w, const struct kdc_gm_peer *peers,
-			 size_t n);
+                         size_t n);
 
 /* Point-to-Point rekeying message (RFC 9594 §6, GO §11.1): { gkty, key
  * (REKEY shape), num, ace_groupcomm_profile, exp, exi, stale_node_ids,
  * [creds, peer_roles, peer_identifiers of the joiners] }. */
 void kdc_gm_encode_rekey(struct kdc_cw *w, const struct kdc_group_material *m,
-			 const uint8_t *const *stale, const size_t *stale_len,
-			 size_t nstale, const struct kdc_gm_peer *joiners,
-			 size_t njoiners, int64_t now);
+                         const uint8_t *const *stale, const size_t *stale_len,
+                         size_t nstale, const struct kdc_gm_peer *joiners,
+                         size_t njoiners, int64_t now);
 
 /* { group_policies: { 1: key_update_check_interval, 2: expiration_delta } }
  * (RFC 9594 §4.6.1, GO §6.3). */
 void kdc_gm_encode_policies(struct kdc_cw *w,
-			    const struct kdc_group_material *m);
+                            const struct kdc_group_material *m);
 /* The inner policies map alone (for a Join Response). */
 void kdc_gm_encode_policies_map(struct kdc_cw *w,
-				const struct kdc_group_material *m);
+                                const struct kdc_group_material *m);
 
 /* Signature Encryption Key (Group OSCORE §2.1.9): HKDF-SHA-256 with
  * salt = Master Salt, IKM = Master Secret, info = [h'', Gid, gp_enc_alg,
@@ -218,12 +218,12 @@ void kdc_gm_encode_policies_map(struct kdc_cw *w,
  * algorithm has no key length or ms is empty.  The result is a secret. */
 #define KDC_SEKEY_MAX 32
 int kdc_gm_sign_enc_key(const struct kdc_group_material *m, uint8_t *out,
-			size_t *out_len);
+                        size_t *out_len);
 /* GET verif-data response (GO §9.6): { gkty, key (VERIF shape), num,
  * ace_groupcomm_profile, exp, exi, sign_enc_key }.  -1 (nothing useful
  * written) for a pairwise-only group or if the key cannot be derived. */
 int kdc_gm_encode_verif_data(struct kdc_cw *w,
-			     const struct kdc_group_material *m, int64_t now);
+                             const struct kdc_group_material *m, int64_t now);
 
 /* Problem details (RFC 9290, RFC 9594 §4.1.2): { -1: title, -2: detail,
  * 0: { 0: error_id } }, keys in that order (the RFC's example).  detail may
@@ -235,9 +235,9 @@ const char *kdc_gm_error_title(int error_id);
 /* The sign_info / ecdh_info entry of one group (RFC 9594 §3.3.1, GO §5.3.1):
  * [gname, alg, [alg capabilities], [key-type capabilities], cred_fmt]. */
 void kdc_gm_encode_sign_info_entry(struct kdc_cw *w,
-				   const struct kdc_group_material *m);
+                                   const struct kdc_group_material *m);
 void kdc_gm_encode_ecdh_info_entry(struct kdc_cw *w,
-				   const struct kdc_group_material *m);
+                                   const struct kdc_group_material *m);
 
 /* Credentials in CCS form (CWT Claims Set with a cnf COSE_Key, RFC 8392 /
  * RFC 8747), the only format this KDC accepts (cred_fmt 14). */
@@ -248,22 +248,22 @@ struct kdc_cose_key;
  * whose cnf (8) is a map with the single entry 1: COSE_Key; sub (2), if
  * present, must be a text string; other claims are ignored. */
 int kdc_ccs_public_key(const uint8_t *ccs, size_t len,
-		       struct kdc_cose_key *out);
+                       struct kdc_cose_key *out);
 /* Build a CCS { 2: sub, 8: { 1: COSE_Key(public) } }; sub NULL leaves
  * claim 2 out. */
 void kdc_ccs_encode(struct kdc_cw *w, const char *sub,
-		    const struct kdc_cose_key *pub);
+                    const struct kdc_cose_key *pub);
 
 /* PoP inputs (RFC 9594 §3.3, digest §5): bstr(scope)||bstr(N_S)||bstr(N_C)
  * and bstr(N_C)||bstr(N_KDC). */
 void kdc_pop_input_client(struct kdc_cw *w, const uint8_t *scope,
-			  size_t scope_len, const uint8_t *ns, size_t ns_len,
-			  const uint8_t *nc, size_t nc_len);
+                          size_t scope_len, const uint8_t *ns, size_t ns_len,
+                          const uint8_t *nc, size_t nc_len);
 void kdc_pop_input_kdc(struct kdc_cw *w, const uint8_t *nc, size_t nc_len,
-		       const uint8_t *nkdc, size_t nkdc_len);
+                       const uint8_t *nkdc, size_t nkdc_len);
 /* Pairwise-only PoP MAC (GO §6.2): HKDF-SHA-256(salt = empty, IKM = ECDH
  * shared secret, info = PoP input, L = 8). */
 int kdc_pop_mac(const uint8_t *shared, size_t shared_len, const uint8_t *input,
-		size_t input_len, uint8_t mac[8]);
+                size_t input_len, uint8_t mac[8]);
 
 #endif

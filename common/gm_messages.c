@@ -189,7 +189,9 @@ kdc_gm_encode_verif_data(struct kdc_cw *w, const struct kdc_group_material *m,
 	return kdc_cw_ok(w) ? 0 : -1;
 }
 
-/* "ACE Groupcomm Errors" registry descriptions (digest §7.2). */
+/* "ACE Groupcomm Errors" registry descriptions (digest §7.2).  Long
+ * titles are split over several literals on purpose. */
+// NOLINTBEGIN(bugprone-suspicious-missing-comma)
 static const char *const error_titles[] = {
         [KDC_ERR_ONLY_MEMBERS] = "Operation permitted only to group members",
         [KDC_ERR_ROLES_INCONSISTENT] =
@@ -211,6 +213,7 @@ static const char *const error_titles[] = {
         [KDC_ERR_NO_GROUP_NAME] = "Unable to determine a group name",
         [KDC_ERR_UNSUPPORTED_CONFIG] = "Unsupported group configuration",
 };
+// NOLINTEND(bugprone-suspicious-missing-comma)
 
 const char *
 kdc_gm_error_title(int error_id)

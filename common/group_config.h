@@ -21,32 +21,32 @@ struct kdc_group_config {
 	bool active;
 
 	/* Security context parameters (GO §14 defaults in brackets). */
-	int64_t hkdf;	  /* HKDF SHA-256 as HMAC 256/256 [5] */
-	int64_t cred_fmt; /* COSE header label of the credential format:
-			     CCS [14] (the only one supported) */
-	bool group_mode;  /* [true] */
+	int64_t hkdf;       /* HKDF SHA-256 as HMAC 256/256 [5] */
+	int64_t cred_fmt;   /* COSE header label of the credential format:
+	                       CCS [14] (the only one supported) */
+	bool group_mode;    /* [true] */
 	int64_t gp_enc_alg; /* Group Encryption Algorithm [10] */
 	int64_t sign_alg;   /* Signature Algorithm [-8 EdDSA] */
-	int sign_crv;	    /* [6 Ed25519]; 1 P-256 with -7 ES256 */
+	int sign_crv;       /* [6 Ed25519]; 1 P-256 with -7 ES256 */
 	bool pairwise_mode; /* [true] */
-	int64_t alg;	    /* pairwise AEAD Algorithm [10] */
+	int64_t alg;        /* pairwise AEAD Algorithm [10] */
 	int64_t ecdh_alg;   /* Pairwise Key Agreement Algorithm [-27] */
-	int ecdh_crv;	    /* [4 X25519]; 1 P-256 */
+	int ecdh_crv;       /* [4 X25519]; 1 P-256 */
 
 	/* Policies and lifetimes. */
-	uint32_t key_lifetime;		    /* s each material version lives [86400] */
+	uint32_t key_lifetime; /* s each material version lives [86400] */
 	uint32_t key_update_check_interval; /* s, policy label 1 [3600] */
-	uint32_t expiration_delta;	    /* s, policy label 2 [0] */
-	uint32_t max_members;		    /* 0 = unlimited [0] */
-	bool rekey_on_join;		    /* backward security [true] */
-	bool rekey_on_leave;		    /* forward security [true] */
-	bool rekey_after_restart;	    /* material may have leaked [false] */
-	uint32_t min_rekey_interval_ms;	    /* flood bound [1000] */
-	uint32_t max_stale_sets;	    /* N > 1 [3] */
-	uint32_t prev_grace;		    /* s previous material is kept [300] */
-	uint8_t sid_max_len;		    /* bytes, <= AEAD nonce - 6 [7] */
-	uint8_t gid_prefix_len;		    /* bytes of the random Gid prefix [4] */
-	uint8_t gid_epoch_len;		    /* bytes of the Gid epoch [4] */
+	uint32_t expiration_delta;          /* s, policy label 2 [0] */
+	uint32_t max_members;               /* 0 = unlimited [0] */
+	bool rekey_on_join;                 /* backward security [true] */
+	bool rekey_on_leave;                /* forward security [true] */
+	bool rekey_after_restart;       /* material may have leaked [false] */
+	uint32_t min_rekey_interval_ms; /* flood bound [1000] */
+	uint32_t max_stale_sets;        /* N > 1 [3] */
+	uint32_t prev_grace;            /* s previous material is kept [300] */
+	uint8_t sid_max_len;            /* bytes, <= AEAD nonce - 6 [7] */
+	uint8_t gid_prefix_len;         /* bytes of the random Gid prefix [4] */
+	uint8_t gid_epoch_len;          /* bytes of the Gid epoch [4] */
 };
 
 /* Bits of kdc_group_config fields, for partial updates. */
@@ -74,7 +74,7 @@ void kdc_group_config_defaults(struct kdc_group_config *c);
 /* Check coherence; on failure return -1 and point *why at a static text
  * suitable for the operator (e.g. "sign_alg -7 needs sign_crv 1 (P-256)"). */
 int kdc_group_config_validate(const struct kdc_group_config *c,
-			      const char **why);
+                              const char **why);
 
 /* Largest Sender ID length for the group's AEAD algorithm(s): nonce length
  * minus 6, the smaller of the two when both modes are on (GO §6.3). */

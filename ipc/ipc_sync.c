@@ -259,7 +259,7 @@ ipc_sync_connect(const char *path, uint8_t peer_kind, const char *name,
 	 * Unix sockets. */
 	if (timeout_ms > 0) {
 		struct timeval tv = {timeout_ms / 1000,
-		                     (timeout_ms % 1000) * 1000};
+		                     (suseconds_t)(timeout_ms % 1000) * 1000};
 		setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	do

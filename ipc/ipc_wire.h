@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define IPC_HDR_LEN     12
-#define IPC_MAX_PAYLOAD (8u * 1024u * 1024u)
+#define IPC_MAX_PAYLOAD ((size_t)8 * 1024 * 1024)
 #define IPC_MAX_STR     4096 /* default bound for strings */
 
 enum ipc_flags {

@@ -35,11 +35,11 @@
 
 enum { KS_OK = 0, KS_NOTFOUND = 1, KS_EXISTS = 2, KS_ERR = -1 };
 
-#define KS_CRED_MAX   1024
-#define KS_NONCE_MAX  64
-#define KS_URI_MAX    255
-#define KS_SCOPE_MAX  2048
-#define KS_ISSUER_MAX 255
+#define KS_CRED_MAX       1024
+#define KS_NONCE_MAX      64
+#define KS_URI_MAX        255
+#define KS_SCOPE_MAX      2048
+#define KS_ISSUER_MAX     255
 #define KS_JOIN_SCOPE_MAX 256
 
 struct ks_store;
@@ -254,7 +254,7 @@ int ks_store_member_add(struct ks_store *s, struct ks_member *m);
 int ks_store_member_update(struct ks_store *s, const struct ks_member *m);
 int ks_store_member_remove(struct ks_store *s, int64_t id);
 int ks_store_member_by_id(struct ks_store *s, int64_t id,
-			  struct ks_member *out);
+                          struct ks_member *out);
 int ks_store_member_by_node(struct ks_store *s, int64_t group_id,
                             const char *node, struct ks_member *out);
 int ks_store_member_by_token(struct ks_store *s, int64_t group_id,

@@ -68,7 +68,8 @@ prepare_extra(struct ks_store *s, const char *sql)
 
 	if (s->nextra == s->extra_cap) {
 		size_t cap = s->extra_cap ? s->extra_cap * 2 : 4;
-		sqlite3_stmt **v = realloc(s->extra, cap * sizeof(*v));
+		sqlite3_stmt **v =
+		        realloc(s->extra, cap * sizeof(sqlite3_stmt *));
 
 		if (v == NULL) {
 			log_err("store: out of memory");

@@ -426,7 +426,9 @@ ks_pop_fingerprint(const struct kdc_cose_key *k, uint8_t fpr[32])
 		size_t n = k->kid_len < KDC_COSE_MAX_KID ? k->kid_len
 		                                         : KDC_COSE_MAX_KID;
 
-		memcpy(buf, "sym", 3);
+		static const uint8_t tag[3] = {'s', 'y', 'm'};
+
+		memcpy(buf, tag, sizeof(tag));
 		memcpy(buf + 3, k->kid, n);
 		kdc_sha256(buf, 3 + n, fpr);
 		return;

@@ -11,8 +11,10 @@ BUILD="cmake pkg-config gcc make libc6-dev
        libcmocka-dev libcbor-dev libgnutls28-dev nettle-dev libgmp-dev"
 # clang + its runtime: libFuzzer targets and the sanitizer build;
 # systemd: systemd-analyze for the unit checks; mandoc: man page lint;
-# sqlite3: the CLI some tests use to inspect a database from outside.
-TEST="clang libclang-rt-14-dev systemd mandoc sqlite3 procps iproute2"
+# sqlite3: the CLI some tests use to inspect a database from outside;
+# clang-tidy, clang-format, cppcheck: scripts/lint.sh (ctest lint.static).
+TEST="clang libclang-rt-14-dev systemd mandoc sqlite3 procps iproute2
+      clang-tidy clang-format cppcheck"
 
 want="$BUILD"
 if [ "${1:-}" = "--test" ]; then

@@ -338,11 +338,13 @@ env_start(struct h_env *e, const struct h_opts *o)
 
 		snprintf(pem, sizeof(pem), "%s/frontend-rpk.pem", e->dir);
 		snprintf(cose, sizeof(cose), "%s/frontend-rpk.cose", e->dir);
-		snprintf(cmd, sizeof(cmd),
-		         "%s/tools/kdc-token keygen --type p256 --out %s "
-		         "--pem-out %s 2>/dev/null && chmod 644 %s",
-		         e->bin, cose, pem, pem);
-		if (system(cmd) != 0)
+		int n = snprintf(
+		        cmd, sizeof(cmd),
+		        "%s/tools/kdc-token keygen --type p256 --out %s "
+		        "--pem-out %s 2>/dev/null && chmod 644 %s",
+		        e->bin, cose, pem, pem);
+
+		if (n < 0 || (size_t)n >= sizeof(cmd) || system(cmd) != 0)
 			return -1;
 		snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
 		         "rpk_key = %s\n", pem);

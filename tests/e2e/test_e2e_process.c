@@ -100,19 +100,12 @@ test_fe_keystore_down_503_max_age(void **state)
 {
 	struct h_dev d;
 	struct h_coap c;
-	struct h_req r = {0};
 
 	(void)state;
 	assert_int_equal(h_env_start(&env, NULL), 0);
 	assert_int_equal(h_group_create(&env, "g1", "--rekey-on-join off"), 0);
 	assert_int_equal(h_dev_token(&env, &d, "kd", "g1:6", 600), 0);
 	h_keystore_stop(&env, SIGTERM);
-	r.method = "get";
-	r.path = "ace-group/g1";
-	r.dtls = true;
-	r.kid = d.kid;
-	r.key = d.key;
-	r.cf = -1;
 	/* The DTLS handshake needs the keystore too: plain CoAP POST of a
 	 * token shows the 5.03 without a handshake. */
 	{

@@ -35,7 +35,7 @@ cl_response_free(struct cl_response *r)
 
 /* The most a response body may grow to across Block2 blocks: a group's
  * creds for some thousand members; a KDC sending more is refused. */
-#define CL_BODY_MAX (256 * 1024)
+#define CL_BODY_MAX ((size_t)256 * 1024)
 
 static void
 blk_reset(struct cl *c)
@@ -323,7 +323,7 @@ cl_request(struct cl *c, coap_session_t *s, coap_pdu_code_t method,
 	}
 	while (!out->done && waited < c->timeout_s * 1000) {
 		waited += coap_io_process(c->ctx, 100) + 1;
-		if (!out->done && c->blk.ask) {
+		if (c->blk.ask) {
 			/* Ask for the next block: the same request without its
 			 * payload (the answer is the KDC's, kept by libcoap on
 			 * its side for this session, method and resource). */

@@ -9,6 +9,7 @@
 #include "client.h"
 
 #include "crypto.h"
+#include "tools_util.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -85,22 +86,15 @@ parse_roles(const char *s, uint64_t *perm)
 	return *perm != 0 ? 0 : -1;
 }
 
-static int
-parse_hex(const char *s, uint8_t *out, size_t max, size_t *n)
+/* A numeric option: strict decimal within [0, max], else a usage error. */
+static bool
+num_arg(const char *name, const char *s, uint64_t max, uint64_t *out)
 {
-	size_t len = strlen(s);
-
-	if (len % 2 != 0 || len / 2 > max)
-		return -1;
-	for (size_t i = 0; i < len / 2; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*n = len / 2;
-	return 0;
+	if (tl_parse_u64(s, max, out) == 0)
+		return true;
+	fprintf(stderr, "kdc-client: --%s wants a number from 0 to %llu\n",
+	        name, (unsigned long long)max);
+	return false;
 }
 
 static uint8_t *
@@ -165,6 +159,7 @@ main(int argc, char **argv)
 	bool get_creds = false, renew = false, update = false, leave = false;
 	bool in_handshake = false;
 	int observe = 0, opt, rc = 1;
+	uint64_t v;
 	uint8_t *token;
 	size_t token_len;
 
@@ -178,10 +173,14 @@ main(int argc, char **argv)
 			c.host = optarg;
 			break;
 		case 'p':
-			c.port = (uint16_t)atoi(optarg);
+			if (!num_arg("port", optarg, 65535, &v))
+				return 2;
+			c.port = (uint16_t)v;
 			break;
 		case 'P':
-			c.dtls_port = (uint16_t)atoi(optarg);
+			if (!num_arg("dtls-port", optarg, 65535, &v))
+				return 2;
+			c.dtls_port = (uint16_t)v;
 			break;
 		case 'g':
 			snprintf(c.group, sizeof(c.group), "%s", optarg);
@@ -196,8 +195,8 @@ main(int argc, char **argv)
 			snprintf(c.kid, sizeof(c.kid), "%s", optarg);
 			break;
 		case 'k':
-			if (parse_hex(optarg, c.psk, sizeof(c.psk),
-			              &c.psk_len) != 0) {
+			if (tl_hex_decode(optarg, strlen(optarg), c.psk,
+			                  sizeof(c.psk), &c.psk_len) != 0) {
 				fprintf(stderr,
 				        "kdc-client: bad --psk-key-hex\n");
 				return 2;
@@ -213,7 +212,9 @@ main(int argc, char **argv)
 			get_creds = true;
 			break;
 		case 'o':
-			observe = atoi(optarg);
+			if (!num_arg("observe", optarg, 86400, &v))
+				return 2;
+			observe = (int)v;
 			break;
 		case 'R':
 			renew = true;
@@ -228,13 +229,17 @@ main(int argc, char **argv)
 			c.show_secrets = true;
 			break;
 		case 'T':
-			c.timeout_s = atoi(optarg);
+			if (!num_arg("timeout", optarg, 3600, &v))
+				return 2;
+			c.timeout_s = (int)v;
 			break;
 		case 'H':
 			in_handshake = true;
 			break;
 		case 'c':
-			c.local_port = (uint16_t)atoi(optarg);
+			if (!num_arg("control-port", optarg, 65535, &v))
+				return 2;
+			c.local_port = (uint16_t)v;
 			c.control = c.local_port != 0;
 			break;
 		case 'h':

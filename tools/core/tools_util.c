@@ -325,7 +325,7 @@ tl_raw_key_from_file(const char *path, uint8_t *out, size_t cap, size_t *len,
 		return -1;
 	if (n == 0) {
 		snprintf(err, errlen, "%s: empty", path);
-	} else if (n > 0 && (buf[0] & 0xe0) == 0xa0 &&
+	} else if ((buf[0] & 0xe0) == 0xa0 &&
 	           tl_cose_key_from_bytes(buf, n, &k, why, sizeof(why)) == 0) {
 		/* A Symmetric COSE_Key: its k. */
 		if (k.kty != KDC_KTY_SYMMETRIC || k.k_len == 0 ||

@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 /* Largest file the tools read (key files, tokens). */
-#define TL_FILE_MAX (64u * 1024u)
+#define TL_FILE_MAX ((size_t)64 * 1024)
 
 /* Decode hex (either case, leading/trailing white space ignored, nothing
  * else) into out[0..cap).  Returns 0 with *len set, or -1 for an odd number
