@@ -46,6 +46,9 @@ const char *ipc_strerror(int st);
 struct ipc_conn; /* one accepted connection */
 struct ipc_server;
 
+#define IPC_HANDSHAKE_TIMEOUT_MS 5000u
+#define IPC_MAX_PENDING          ((size_t)64 * 1024 * 1024)
+
 struct ipc_server_cfg {
 	const char *path;  /* socket path; an old socket file is replaced */
 	unsigned mode;     /* e.g. 0660 */
@@ -59,7 +62,15 @@ struct ipc_server_cfg {
 	size_t nuids;
 	const gid_t *gids;
 	size_t ngids;
-	uint32_t version;     /* protocol version to require */
+	uint32_t version; /* protocol version to require */
+	/* A peer that has not completed the HELLO within this time is
+	 * dropped, so a connection that sends nothing cannot hold a slot
+	 * (0: IPC_HANDSHAKE_TIMEOUT_MS). */
+	uint32_t handshake_timeout_ms;
+	/* A peer that lets more than this many bytes queue up for it (it
+	 * stopped reading) is dropped; it reconnects and resynchronises
+	 * (0: IPC_MAX_PENDING). */
+	size_t max_pending;
 	const char *software; /* sent in the HELLO reply */
 	uint64_t instance;    /* sent in the HELLO reply */
 	/* Called after a successful handshake. */

@@ -48,7 +48,8 @@ struct ipc_conn {
 	bool opened;   /* on_open() was called: on_close() is owed */
 	bool reported; /* on_close() was called */
 	struct ipc_rx rx;
-	size_t pending; /* bytes queued, not yet written */
+	size_t pending;       /* bytes queued, not yet written */
+	uint64_t accepted_ms; /* uv_now() at accept: the handshake deadline */
 	void *data;
 };
 
@@ -61,7 +62,8 @@ struct ipc_server {
 	uid_t *uids;
 	gid_t *gids;
 	struct ipc_conn *conns;
-	size_t refs; /* listener + connections whose handles are open */
+	uv_timer_t sweep; /* drops connections stuck before their HELLO */
+	size_t refs; /* listener, sweep timer, connections with open handles */
 	bool closing;
 	bool listening;
 };
@@ -89,6 +91,27 @@ static void
 on_listener_closed(uv_handle_t *h)
 {
 	server_unref(h->data);
+}
+
+/* Connections still without a HELLO past the deadline are closed: a local
+ * peer that connects and says nothing must not hold the socket's slots. */
+static void
+on_sweep(uv_timer_t *t)
+{
+	struct ipc_server *s = t->data;
+	uint64_t now = uv_now(s->loop);
+
+	for (struct ipc_conn *c = s->conns; c != NULL; c = c->next) {
+		if (c->state != CONN_HANDSHAKE ||
+		    now - c->accepted_ms < s->cfg.handshake_timeout_ms)
+			continue;
+		log_warn("ipc %s: connection %llu (pid=%ld uid=%lu): no HELLO "
+		         "within %lu ms; closing",
+		         s->path, (unsigned long long)c->id, (long)c->cred.pid,
+		         (unsigned long)c->cred.uid,
+		         (unsigned long)s->cfg.handshake_timeout_ms);
+		conn_close_hard(c);
+	}
 }
 
 /* ---- sending ---- */
@@ -119,6 +142,14 @@ conn_write(struct ipc_conn *c, uint16_t type, uint16_t flags, uint32_t reqid,
 
 	if (c->state != CONN_OPEN && c->state != CONN_HANDSHAKE)
 		return IPC_E_UNAVAILABLE;
+	if (c->pending + IPC_HDR_LEN + len > c->srv->cfg.max_pending) {
+		log_warn("ipc %s: connection %llu (%s pid=%ld): peer not "
+		         "reading, %lu bytes queued; closing",
+		         c->srv->path, (unsigned long long)c->id, c->name,
+		         (long)c->cred.pid, (unsigned long)c->pending);
+		conn_close_hard(c);
+		return IPC_E_UNAVAILABLE;
+	}
 	f = ipc_frame_new(type, flags, reqid, payload, len);
 	if (f == NULL)
 		return IPC_E_NOMEM;
@@ -428,6 +459,7 @@ on_connection(uv_stream_t *listener, int status)
 	c->srv = s;
 	c->id = atomic_fetch_add(&conn_next_id, 1) + 1;
 	c->state = CONN_HANDSHAKE;
+	c->accepted_ms = uv_now(s->loop);
 	ipc_rx_init(&c->rx);
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	c->pipe.data = c;
@@ -487,6 +519,10 @@ static bool
 server_copy_cfg(struct ipc_server *s, const struct ipc_server_cfg *cfg)
 {
 	s->cfg = *cfg;
+	if (s->cfg.handshake_timeout_ms == 0)
+		s->cfg.handshake_timeout_ms = IPC_HANDSHAKE_TIMEOUT_MS;
+	if (s->cfg.max_pending == 0)
+		s->cfg.max_pending = IPC_MAX_PENDING;
 	s->path = strdup(cfg->path);
 	s->software = strdup(cfg->software != NULL ? cfg->software : "");
 	if (s->path == NULL || s->software == NULL)
@@ -557,6 +593,14 @@ ipc_server_listen(uv_loop_t *loop, const struct ipc_server_cfg *cfg)
 		goto fail;
 	}
 	s->listening = true;
+	/* Sweep at a quarter of the deadline: a silent peer goes within
+	 * 1.25 times it.  Unreferenced: it never keeps a loop alive. */
+	uv_timer_init(loop, &s->sweep);
+	s->sweep.data = s;
+	s->refs++;
+	uv_timer_start(&s->sweep, on_sweep, s->cfg.handshake_timeout_ms / 4 + 1,
+	               s->cfg.handshake_timeout_ms / 4 + 1);
+	uv_unref((uv_handle_t *)&s->sweep);
 	log_info("ipc: listening on %s (mode %04o)", s->path, cfg->mode);
 	return s;
 fail:
@@ -570,8 +614,10 @@ ipc_server_close(struct ipc_server *s)
 	if (s == NULL || s->closing)
 		return;
 	s->closing = true;
-	if (s->listening)
+	if (s->listening) {
 		unlink(s->path);
+		uv_close((uv_handle_t *)&s->sweep, on_listener_closed);
+	}
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 	for (struct ipc_conn *c = s->conns; c != NULL; c = c->next)
 		conn_close_hard(c);

@@ -1165,6 +1165,83 @@ raw_protocol_violations(void **state)
 	assert_int_equal(rb.st, IPC_OK);
 }
 
+/* ---- resource bounds ---- */
+
+static void
+srv_start_tuned(struct srv *s, uv_loop_t *loop, uint32_t handshake_ms,
+                size_t max_pending)
+{
+	struct ipc_server_cfg cfg = srv_cfg(s, IPC_PEER_FRONTEND);
+
+	cfg.handshake_timeout_ms = handshake_ms;
+	cfg.max_pending = max_pending;
+	s->loop = loop;
+	if (!s->late_timer_init) {
+		uv_timer_init(loop, &s->late_timer);
+		s->late_timer.data = s;
+		s->late_timer_init = true;
+	}
+	s->s = ipc_server_listen(loop, &cfg);
+	assert_non_null(s->s);
+}
+
+/* A peer that connects and never sends its HELLO is dropped after the
+ * handshake deadline; a peer that did its HELLO is not. */
+static void
+silent_peer_dropped(void **state)
+{
+	struct test *t = *state;
+	struct raw r;
+	long mark = log_size();
+
+	srv_start_tuned(&t->srv, &t->loop, 200, 0);
+	cl_start(t, &t->b, IPC_PEER_FRONTEND, IPC_PROTO_VERSION, "fe-b");
+	assert_true(run_until(t, is_up, &t->b));
+	raw_connect(&r, t->srv.path);
+	assert_true(run_until(t, raw_is_closed, &r));
+	assert_int_equal(r.len, 0); /* closed without a word */
+	close(r.fd);
+	assert_int_equal(log_count(mark, "no HELLO within 200 ms", NULL), 1);
+	assert_int_equal(t->b.downs, 0);
+	assert_int_equal(t->srv.opens, 1);
+}
+
+/* A peer that stops reading is dropped once its queue passes the bound,
+ * instead of growing the server's memory without limit. */
+static void
+slow_reader_dropped(void **state)
+{
+	struct test *t = *state;
+	static uint8_t big[8192];
+	struct raw r;
+	long mark = log_size();
+	int rc = IPC_OK, i;
+	int closes;
+
+	srv_start_tuned(&t->srv, &t->loop, 0, 64 * 1024);
+	raw_connect(&r, t->srv.path);
+	raw_hello(&r, IPC_PEER_FRONTEND, IPC_PROTO_VERSION);
+	assert_true(run_until(t, opened, &t->srv));
+	assert_non_null(t->srv.last);
+	closes = t->srv.closes;
+	/* The socket buffers absorb some megabytes at most; 4096 frames of
+	 * 8 KiB (32 MiB) bound the loop well above that. */
+	for (i = 0; i < 4096 && rc == IPC_OK; i++) {
+		rc = ipc_conn_send(t->srv.last, IPC_MSG_PUSH_GROUP_ADDED,
+		                   IPC_F_PUSH, 0, big, sizeof(big));
+		uv_run(&t->loop, UV_RUN_NOWAIT);
+	}
+	assert_int_equal(rc, IPC_E_UNAVAILABLE);
+	assert_true(i < 4096);
+	assert_int_equal(log_count(mark, "peer not reading", NULL), 1);
+	{
+		struct closewait w = {&t->srv, closes + 1};
+
+		assert_true(run_until(t, closes_reach, &w));
+	}
+	close(r.fd);
+}
+
 /* ---- reconnect and re-entrancy ---- */
 
 static struct req reentrant_inner;
@@ -1603,6 +1680,8 @@ main(void)
 	        T(rejected_frame_closes_only_that_connection),
 	        T(graceful_close_flushes_reply),
 	        T(raw_protocol_violations),
+	        T(silent_peer_dropped),
+	        T(slow_reader_dropped),
 	        T(reconnect_after_server_restart),
 	        T(stop_inside_failing_callback),
 	        T(stop_fails_pending_before_returning),
