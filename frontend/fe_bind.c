@@ -10,7 +10,8 @@
  *     frontends by 4-tuple (a DTLS client keeps its frontend);
  *   - every frontend takes a lock per port in the runtime folder: shared
  *     when reuse_port is on, exclusive when it is off, so a frontend without
- *     the mode never starts next to others on that port, nor they next to it.
+ *     the mode never starts next to others on that port, nor they next to it;
+ *   - UDP sockets get a large receive buffer (see RCVBUF_BYTES).
  * Patching libcoap would be cleaner; Debian's package is what we build on.
  */
 #include "fe.h"
@@ -27,6 +28,30 @@
 #include <unistd.h>
 
 static bool reuse_port;
+
+/*
+ * All DTLS sessions of a port share its one socket.  A rekey of a group
+ * sends a confirmable notification to every observer in one burst (libcoap
+ * sends them all before it reads again), and their ACKs arrive together:
+ * with the default buffer (rmem_default, 208 KiB, a few hundred datagrams)
+ * most of 10,000 ACKs were dropped, and libcoap retransmitted those
+ * notifications seconds later (kdc-bench scenario 4, docs/BENCHMARKS.md).
+ * The buffer only takes memory while datagrams wait in it.  Set before the
+ * privilege drop, so SO_RCVBUFFORCE may pass net.core.rmem_max; without
+ * CAP_NET_ADMIN the kernel caps SO_RCVBUF at rmem_max.
+ */
+#define RCVBUF_BYTES (8 * 1024 * 1024)
+
+static void
+grow_rcvbuf(int fd)
+{
+	int want = RCVBUF_BYTES;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) !=
+	    0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want,
+		                 sizeof(want));
+}
 
 void
 fe_bind_configure(bool on)
@@ -49,16 +74,19 @@ bind(int fd, const struct sockaddr *addr, socklen_t len)
 			return -1;
 		}
 	}
-	if (reuse_port && addr != NULL &&
+	if (addr != NULL &&
 	    (addr->sa_family == AF_INET || addr->sa_family == AF_INET6)) {
 		int type = 0, on = 1;
 		socklen_t tl = sizeof(type);
 
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
-		    type == SOCK_DGRAM &&
-		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) !=
-		            0)
-			return -1;
+		    type == SOCK_DGRAM) {
+			grow_rcvbuf(fd);
+			if (reuse_port &&
+			    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+			               sizeof(on)) != 0)
+				return -1;
+		}
 	}
 	return real_bind(fd, addr, len);
 }
