@@ -143,6 +143,10 @@ pending_add(struct ipc_client *cl, struct pending *p)
 	return true;
 }
 
+/* The ends are tested by identity, not by a NULL prev/next: the same under
+ * the list's invariant, and it lets the static analyzer see that removing
+ * the head moves cl->head (it otherwise assumes a head with a predecessor
+ * and reports a use after free in pending_fail_all()). */
 static void
 pending_remove(struct ipc_client *cl, struct pending *p)
 {
@@ -151,14 +155,14 @@ pending_remove(struct ipc_client *cl, struct pending *p)
 	while (*pp != p)
 		pp = &(*pp)->hnext;
 	*pp = p->hnext;
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
+	if (p == cl->head)
 		cl->head = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
 	else
+		p->prev->next = p->next;
+	if (p == cl->tail)
 		cl->tail = p->prev;
+	else
+		p->next->prev = p->prev;
 	cl->count--;
 }
 
@@ -171,10 +175,7 @@ pending_fail_all(struct ipc_client *cl)
 	struct pending *p;
 
 	while ((p = cl->head) != NULL) {
-		/* p was unlinked before its callback ran and freed after, so
-		 * it is never the head again; the analyzer cannot see through
-		 * the callback. */
-		pending_remove(cl, p); // NOLINT(clang-analyzer-unix.Malloc)
+		pending_remove(cl, p);
 		p->cb(p->arg, IPC_E_UNAVAILABLE, NULL, NULL);
 		free(p);
 	}
