@@ -91,10 +91,12 @@ int ks_store_as_add(struct ks_store *s, struct ks_as *a);
 /* Its tokens go with it (ON DELETE CASCADE); KS_ERR while one of them
  * still authorises a member (remove the memberships first). */
 int ks_store_as_remove(struct ks_store *s, const char *name);
-/* The first AS (lowest id) whose kind matches and whose kid is NULL or
- * equal to kid, with the key unsealed.  KS_NOTFOUND if none. */
+/* The AS whose kind matches and whose kid is NULL or equal to kid, with the
+ * key unsealed: those naming the kid first, then by id, skipping the first
+ * `skip` of them (a token without a kid is tried against each AS of its
+ * kind in turn).  KS_NOTFOUND if none. */
 int ks_store_as_find(struct ks_store *s, uint8_t kind, const uint8_t *kid,
-                     size_t kid_len, struct ks_as *out);
+                     size_t kid_len, unsigned skip, struct ks_as *out);
 int ks_store_as_get(struct ks_store *s, int64_t id, struct ks_as *out);
 /* Iterate all (keys not unsealed: out->key is zeroed).  cb returns 0 to go
  * on, non-zero to stop. */
@@ -364,5 +366,12 @@ int ks_store_check(struct ks_store *s, struct ipc_tab_builder *tb);
 int ks_store_backup(struct ks_store *s, const char *path);
 /* Database file size / page counts for status. */
 int ks_store_stats(struct ks_store *s, int64_t *db_bytes);
+
+/* Re-seal every sealed value under new_kek, in one transaction that is
+ * rolled back on any failure (store_rekek.c); afterwards the store uses
+ * new_kek.  *count = values re-sealed.  For kdc-keystore --rekey-kek, with
+ * no other process using the database. */
+int ks_store_rekek(struct ks_store *s, const uint8_t new_kek[32],
+                   size_t *count);
 
 #endif

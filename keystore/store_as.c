@@ -27,7 +27,7 @@ static const char SQL_INSERT[] =
 static const char SQL_REMOVE[] = "DELETE FROM as_trust WHERE name = ?1";
 static const char SQL_FIND[] =
         "SELECT " AS_COLS " FROM as_trust WHERE kind = ?1 AND "
-        "(kid IS NULL OR kid = ?2) ORDER BY id LIMIT 1";
+        "(kid IS NULL OR kid = ?2) ORDER BY kid IS NULL, id LIMIT 1 OFFSET ?3";
 static const char SQL_GET[] = "SELECT " AS_COLS " FROM as_trust WHERE id = ?1";
 static const char SQL_LIST[] = "SELECT " AS_COLS " FROM as_trust ORDER BY id";
 static const char SQL_AUDIENCES[] =
@@ -180,14 +180,15 @@ ks_store_as_remove(struct ks_store *s, const char *name)
 
 int
 ks_store_as_find(struct ks_store *s, uint8_t kind, const uint8_t *kid,
-                 size_t kid_len, struct ks_as *out)
+                 size_t kid_len, unsigned skip, struct ks_as *out)
 {
 	sqlite3_stmt *st = ks_stmt(s, SQL_FIND);
 
 	/* With no kid only the ASes that accept any kid match (kid = NULL is
 	 * never true). */
-	if (st == NULL || (sqlite3_bind_int(st, 1, kind) |
-	                   ks_bind_blob(st, 2, kid, kid_len)) != SQLITE_OK) {
+	if (st == NULL ||
+	    (sqlite3_bind_int(st, 1, kind) | ks_bind_blob(st, 2, kid, kid_len) |
+	     sqlite3_bind_int64(st, 3, skip)) != SQLITE_OK) {
 		ks_stmt_done(s, st);
 		return KS_ERR;
 	}

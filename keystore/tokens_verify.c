@@ -27,10 +27,16 @@
 /* RFC 9200 §5.8.4.3 / IANA "ACE Profiles": coap_dtls. */
 #define ACE_PROFILE_COAP_DTLS 1
 
+/* Trusted ASes of one COSE kind tried in turn for a token whose outer layer
+ * names no kid they declare: bounds the work an unverifiable token costs. */
+#define AS_TRY_MAX 8
+
 struct key_ctx {
 	struct ks *ks;
-	bool internal;  /* a store failure, not an untrusted key */
-	bool encrypted; /* some layer was a COSE_Encrypt0 */
+	unsigned skip;    /* candidates of the outer layer passed over */
+	bool outer_tried; /* this attempt had a candidate for it */
+	bool internal;    /* a store failure, not an untrusted key */
+	bool encrypted;   /* some layer was a COSE_Encrypt0 */
 	/* The AS of the first (outermost) layer. */
 	int64_t first_id;
 	char first_iss[KS_ISSUER_MAX + 1];
@@ -72,7 +78,12 @@ key_cb(void *arg, enum kdc_cose_kind kind, int64_t alg, const uint8_t *kid,
 		c->internal = true;
 		return -1;
 	}
-	rc = ks_store_as_find(c->ks->store, as_kind, kid, kid_len, as);
+	/* Inner layers (the first_id is set) take the first match: the
+	 * issuer check ties them to the outer one. */
+	rc = ks_store_as_find(c->ks->store, as_kind, kid, kid_len,
+	                      c->first_id == 0 ? c->skip : 0, as);
+	if (rc == KS_OK && c->first_id == 0)
+		c->outer_tried = true;
 	if (rc != KS_OK) {
 		if (rc != KS_NOTFOUND)
 			c->internal = true;
@@ -355,8 +366,18 @@ ks_tok_verify(struct ks *ks, const uint8_t *tok, size_t len, int64_t now,
 		*why = len == 0 ? "empty token" : "token too large";
 		return KS_CODE(4, 0);
 	}
-	memset(&c, 0, sizeof(c));
-	rc = kdc_cwt_unwrap(tok, len, key_cb, &kc, &c);
+	/* Several ASes of one kind may match a layer (none names the kid):
+	 * each is tried, as the key of an AS unknown to the KDC would be
+	 * (RFC 9200 §5.10.1.1: only when none verifies is it 4.01). */
+	for (;;) {
+		memset(&c, 0, sizeof(c));
+		rc = kdc_cwt_unwrap(tok, len, key_cb, &kc, &c);
+		if (kc.internal || !kc.outer_tried ||
+		    (rc != KDC_CWT_E_VERIFY && rc != KDC_CWT_E_KEY) ||
+		    kc.skip + 1 >= AS_TRY_MAX)
+			break;
+		kc = (struct key_ctx){.ks = ks, .skip = kc.skip + 1};
+	}
 	if (kc.internal) {
 		if (rc == KDC_CWT_OK)
 			kdc_cwt_free(&c);

@@ -349,21 +349,32 @@ test_trusted_as(void **state)
 	assert_false(out.has_psk_kdk);
 
 	/* find: the lowest id whose kid matches or is NULL. */
-	assert_int_equal(ks_store_as_find(s, 2, (const uint8_t *)"K1", 2, &out),
-	                 KS_OK);
+	assert_int_equal(
+	        ks_store_as_find(s, 2, (const uint8_t *)"K1", 2, 0, &out),
+	        KS_OK);
 	assert_int_equal(out.id, mac_k.id);
 	assert_int_equal(out.key.k_len, 32);
 	assert_memory_equal(out.key.k, mac_k.key.k, 32);
-	assert_int_equal(ks_store_as_find(s, 2, (const uint8_t *)"K2", 2, &out),
-	                 KS_OK);
+	assert_int_equal(
+	        ks_store_as_find(s, 2, (const uint8_t *)"K2", 2, 0, &out),
+	        KS_OK);
 	assert_int_equal(out.id, mac_any.id);
 	assert_memory_equal(out.key.k, mac_any.key.k, 32);
 	assert_true(out.has_psk_kdk);
 	assert_int_equal(out.psk_kdk_len, 32);
 	assert_memory_equal(out.psk_kdk, mac_any.psk_kdk, 32);
-	assert_int_equal(ks_store_as_find(s, 2, NULL, 0, &out), KS_OK);
+	assert_int_equal(ks_store_as_find(s, 2, NULL, 0, 0, &out), KS_OK);
 	assert_int_equal(out.id, mac_any.id);
-	assert_int_equal(ks_store_as_find(s, 3, NULL, 0, &out), KS_NOTFOUND);
+	assert_int_equal(ks_store_as_find(s, 3, NULL, 0, 0, &out), KS_NOTFOUND);
+	/* skip: the next candidate, those naming the kid first. */
+	assert_int_equal(
+	        ks_store_as_find(s, 2, (const uint8_t *)"K1", 2, 1, &out),
+	        KS_OK);
+	assert_int_equal(out.id, mac_any.id);
+	assert_int_equal(
+	        ks_store_as_find(s, 2, (const uint8_t *)"K1", 2, 2, &out),
+	        KS_NOTFOUND);
+	assert_int_equal(ks_store_as_find(s, 2, NULL, 0, 1, &out), KS_NOTFOUND);
 	assert_int_equal(ks_store_as_get(s, 999, &out), KS_NOTFOUND);
 
 	assert_int_equal(ks_store_as_list(s, alist_cb, &l), KS_OK);
