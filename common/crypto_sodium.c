@@ -7,7 +7,9 @@
 #include "crypto.h"
 #include "crypto_int.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <string.h>
 
 /* libsodium functions tolerate a NULL pointer for an empty buffer in
@@ -49,24 +51,81 @@ kdc_wipe(void *p, size_t n)
 		sodium_memzero(p, n);
 }
 
+/*
+ * Guarded areas are costly to make: sodium_malloc() maps the area between
+ * guard pages, locks it and protects the guards, sodium_free() wipes,
+ * unlocks and unmaps it -- about 25 us and seven system calls per pair on
+ * the benchmark machine.  The keystore makes one per Join answer and
+ * several per access token; kdc-bench scenario 2 found 18% of the
+ * keystore's CPU time in sodium_malloc/sodium_free (docs/BENCHMARKS.md).
+ * So a freed area is wiped and kept for the next allocation of the same
+ * size: it stays guarded and locked, and never holds a secret while it
+ * waits.  The size is kept in a header inside the area, before the
+ * caller's bytes, so that the end of the caller's bytes still touches the
+ * trailing guard page.
+ */
+#define SECURE_CACHE_SLOTS 16
+#define SECURE_HDR         16 /* keeps the caller's alignment */
+
+static struct {
+	uint8_t *base;
+	size_t n;
+} secure_cache[SECURE_CACHE_SLOTS];
+static size_t secure_cached;
+static pthread_mutex_t secure_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void *
 kdc_secure_alloc(size_t n)
 {
-	void *p = sodium_malloc(n > 0 ? n : 1);
+	uint8_t *base = NULL;
 
+	if (n == 0)
+		n = 1;
+	pthread_mutex_lock(&secure_lock);
+	for (size_t i = 0; i < secure_cached; i++) {
+		if (secure_cache[i].n == n) {
+			base = secure_cache[i].base;
+			secure_cache[i] = secure_cache[--secure_cached];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&secure_lock);
+	if (base == NULL) {
+		if (n > SIZE_MAX - SECURE_HDR)
+			return NULL;
+		base = sodium_malloc(SECURE_HDR + n);
+		if (base == NULL)
+			return NULL;
+		memcpy(base, &n, sizeof(n));
+	}
 	/* sodium_malloc fills the area with 0xdb; callers expect a clean
-	 * struct more often than not. */
-	if (p != NULL)
-		memset(p, 0, n > 0 ? n : 1);
-	return p;
+	 * struct more often than not.  (A reused area is wiped already.) */
+	memset(base + SECURE_HDR, 0, n);
+	return base + SECURE_HDR;
 }
 
 void
 kdc_secure_free(void *p)
 {
-	/* sodium_free() wipes the whole area before unmapping it. */
-	if (p != NULL)
-		sodium_free(p);
+	uint8_t *base;
+	size_t n;
+
+	if (p == NULL)
+		return;
+	base = (uint8_t *)p - SECURE_HDR;
+	memcpy(&n, base, sizeof(n));
+	sodium_memzero(p, n);
+	pthread_mutex_lock(&secure_lock);
+	if (secure_cached < SECURE_CACHE_SLOTS) {
+		secure_cache[secure_cached].base = base;
+		secure_cache[secure_cached].n = n;
+		secure_cached++;
+		base = NULL;
+	}
+	pthread_mutex_unlock(&secure_lock);
+	/* sodium_free() wipes the whole area again before unmapping it. */
+	if (base != NULL)
+		sodium_free(base);
 }
 
 void

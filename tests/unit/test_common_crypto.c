@@ -138,6 +138,26 @@ test_ct_equal_wipe_alloc(void **state)
 	memset(p, 0xaa, 100);
 	kdc_secure_free(p);
 	kdc_secure_free(NULL);
+	/* A freed area is kept for reuse: it comes back wiped. */
+	p = kdc_secure_alloc(100);
+	assert_non_null(p);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(p[i], 0);
+	memset(p, 0x55, 100);
+	{
+		/* More areas than the cache keeps: the rest are unmapped. */
+		uint8_t *v[40];
+
+		for (int i = 0; i < 40; i++) {
+			v[i] = kdc_secure_alloc((size_t)(i % 3) + 1);
+			assert_non_null(v[i]);
+			assert_int_equal(v[i][0], 0);
+			v[i][0] = 0xaa;
+		}
+		for (int i = 0; i < 40; i++)
+			kdc_secure_free(v[i]);
+	}
+	kdc_secure_free(p);
 	/* Two random draws of 32 bytes differ. */
 	kdc_random(a, 5);
 	{
