@@ -113,6 +113,12 @@ int gm_token_memberships_drop(struct ks *ks, const char *actor,
  * convertibility to X25519).  0 ok; -1 → 4.00 err 2. */
 int gm_cred_check(const struct ks_group *g, const uint8_t *cred, size_t len,
                   struct kdc_cose_key *pub);
+/* The same for a Join by `cur` (NULL: not a member yet): a credential equal
+ * to the one stored for cur was checked when it was accepted, and only its
+ * key is extracted. */
+int gm_cred_check_stored(const struct ks_group *g, const struct ks_member *cur,
+                         const uint8_t *cred, size_t len,
+                         struct kdc_cose_key *pub);
 /*
  * Verify client PoP evidence over bstr(scope)||bstr(N_S)||bstr(N_C)
  * (RFC 9594 §3.3): a signature with the group's signature algorithm, or for

@@ -58,6 +58,25 @@ gm_cred_check(const struct ks_group *g, const uint8_t *cred, size_t len,
 	return pub->kty == KDC_KTY_EC2 && pub->crv == KDC_CRV_P256 ? 0 : -1;
 }
 
+int
+gm_cred_check_stored(const struct ks_group *g, const struct ks_member *cur,
+                     const uint8_t *cred, size_t len, struct kdc_cose_key *pub)
+{
+	/* The credential this member already holds in the group passed
+	 * gm_cred_check() when it was accepted, against the group's
+	 * algorithms, which never change after creation: only its key is
+	 * needed again.  Skipping the check skips the Ed25519 -> X25519
+	 * conversion, the costliest step of a re-join after the PoP
+	 * signature itself (kdc-bench scenario 2: 20% of the keystore's CPU,
+	 * docs/BENCHMARKS.md). */
+	if (cur != NULL && cur->cred_len == len && len > 0 &&
+	    memcmp(cur->cred, cred, len) == 0)
+		return kdc_ccs_public_key(cred, len, pub) == 0 && pub->has_pub
+		               ? 0
+		               : -1;
+	return gm_cred_check(g, cred, len, pub);
+}
+
 /* ECDH between one of our DH keys and a peer public key (X25519, or P-256;
  * an Ed25519 peer key is converted). */
 static int

@@ -355,7 +355,8 @@ join_credential(struct ks_req *r, const struct ipc_join *j,
 				return -2;
 			return -1;
 		}
-		if (gm_cred_check(&c->group, cc->p, cc->n, &jc->pub) != 0) {
+		if (gm_cred_check_stored(&c->group, cur, cc->p, cc->n,
+		                         &jc->pub) != 0) {
 			ks_reply_coap_error(r, KS_CODE(4, 0),
 			                    KDC_ERR_CRED_INCOMPATIBLE,
 			                    "credential not usable in this "
