@@ -87,6 +87,16 @@ void b_env_cleanup(struct b_env *e, bool keep);
  * unknown. */
 long b_rss_peak_kib(pid_t pid);
 long b_rss_now_kib(pid_t pid);
+/* Around a timed run: the keystore's request and batch (commit) counters
+ * and the CPU time of the whole machine and of the processes of the
+ * benchmark, so that load from other programs is visible. */
+struct b_probe {
+	long long requests, batches;
+	unsigned long long total, idle, ours; /* jiffies */
+};
+void b_probe_start(struct b_env *e, struct b_probe *p);
+/* "cpu_busy_pct=.. foreign_cpu_pct=.. ks_requests=.. ..." into out. */
+void b_probe_end(struct b_env *e, const struct b_probe *p, char *out, size_t n);
 /* Size of the database file (+ WAL), bytes. */
 long long b_db_bytes(struct b_env *e);
 
@@ -188,6 +198,7 @@ struct b_result {
 	long long members;
 	double ratio; /* to the ceiling, 0 if none */
 	char extra[200];
+	char probe[160]; /* b_probe_end() */
 };
 
 struct b_cfg {

@@ -552,3 +552,115 @@ b_db_bytes(struct b_env *e)
 		n += st.st_size;
 	return n;
 }
+
+/* ---- probes: keystore counters and CPU accounting ---- */
+
+static long long
+json_int(const char *s, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(s, k);
+	return p != NULL ? strtoll(p + strlen(k), NULL, 10) : -1;
+}
+
+static void
+ks_counters(struct b_env *e, long long *requests, long long *batches)
+{
+	char out[8192];
+
+	*requests = *batches = -1;
+	if (e->ks_pid <= 0 || admin(e, out, sizeof(out), "-j status") != 0)
+		return;
+	*requests = json_int(out, "keystore_requests");
+	*batches = json_int(out, "batches");
+}
+
+static unsigned long long
+proc_cpu(pid_t pid, bool children)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v[4] = {0, 0, 0, 0};
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* Fields after the command name (which may contain spaces). */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2,
+	           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+	           "%llu %llu",
+	           &v[0], &v[1], &v[2], &v[3]) != 4)
+		return 0;
+	return v[0] + v[1] + (children ? v[2] + v[3] : 0);
+}
+
+static void
+cpu_sample(struct b_env *e, unsigned long long *total, unsigned long long *idle,
+           unsigned long long *ours)
+{
+	char line[512];
+	unsigned long long v[10] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+
+	*total = *idle = 0;
+	if (f != NULL && fgets(line, sizeof(line), f) != NULL &&
+	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	           &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (int i = 0; i < 8; i++)
+			*total += v[i];
+		*idle = v[3] + v[4];
+	}
+	if (f != NULL)
+		fclose(f);
+	*ours = proc_cpu(getpid(), true) + proc_cpu(e->ks_pid, false) +
+	        proc_cpu(e->ceil_pid, false);
+	for (int i = 0; i < B_MAX_FE; i++)
+		*ours += proc_cpu(e->fe_pid[i], false);
+}
+
+void
+b_probe_start(struct b_env *e, struct b_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	ks_counters(e, &p->requests, &p->batches);
+	cpu_sample(e, &p->total, &p->idle, &p->ours);
+}
+
+void
+b_probe_end(struct b_env *e, const struct b_probe *p, char *out, size_t n)
+{
+	long long req, bat;
+	unsigned long long total, idle, ours, dt;
+	size_t used;
+
+	cpu_sample(e, &total, &idle, &ours);
+	ks_counters(e, &req, &bat);
+	dt = total - p->total;
+	out[0] = '\0';
+	if (dt > 0) {
+		double busy =
+		        100.0 * (double)(dt - (idle - p->idle)) / (double)dt;
+		double mine = 100.0 * (double)(ours - p->ours) / (double)dt;
+		double foreign = busy - mine;
+
+		snprintf(out, n, "cpu_busy_pct=%.0f foreign_cpu_pct=%.0f", busy,
+		         foreign > 0 ? foreign : 0);
+	}
+	used = strlen(out);
+	if (req >= 0 && p->requests >= 0 && bat > p->batches)
+		snprintf(
+		        out + used, n - used,
+		        "%sks_requests=%lld ks_batches=%lld req_per_batch=%.1f",
+		        used ? " " : "", req - p->requests, bat - p->batches,
+		        (double)(req - p->requests) /
+		                (double)(bat - p->batches));
+}

@@ -126,6 +126,8 @@ print_result(const struct b_result *r)
 		printf(" members=%lld", r->members);
 	if (r->extra[0] != '\0')
 		printf(" %s", r->extra);
+	if (r->probe[0] != '\0')
+		printf(" %s", r->probe);
 	printf("\n");
 	fflush(stdout);
 }

@@ -68,6 +68,7 @@ struct adm {
 	struct b_lat lat;      /* whole admissions */
 	struct b_lat lat_join; /* the Join request alone */
 	struct b_lat lat_tok;  /* the token POST alone */
+	char probe[160];
 };
 
 static void adm_start(struct adm *a);
@@ -199,7 +200,8 @@ drained(void *arg)
 static double
 admit(struct adm *a, unsigned conc, double secs)
 {
-	uint64_t start = b_now_ns(), end;
+	struct b_probe pr;
+	uint64_t start, end;
 
 	snprintf(a->path, sizeof(a->path), "ace-group/%s",
 	         a->group != NULL ? a->group : "");
@@ -213,10 +215,13 @@ admit(struct adm *a, unsigned conc, double secs)
 		/* Every admission's token POST on the one plain session. */
 		coap_session_set_nstart(a->plain, (uint16_t)conc);
 	}
+	b_probe_start(a->e, &pr);
+	start = b_now_ns();
 	for (unsigned k = 0; k < conc; k++)
 		adm_start(a);
 	b_run(adm_finished, a, start + (uint64_t)(secs * 1e9));
 	end = b_now_ns();
+	b_probe_end(a->e, &pr, a->probe, sizeof(a->probe));
 	a->stopping = true;
 	/* Let what is in flight finish (not counted in the rate). */
 	b_run(drained, NULL, b_now_ns() + DRAIN_NS);
@@ -273,6 +278,7 @@ b_s1_admission(struct b_env *e, const struct b_cfg *c, bool ceiling,
 	r->system = ceiling ? "ceiling" : "kdc";
 	r->frontends = ceiling ? 0 : e->nfe;
 	snprintf(r->params, sizeof(r->params), "c%u", c->s1_conc);
+	memcpy(r->probe, a.probe, sizeof(r->probe));
 	r->ops = a.done;
 	r->errors = a.errors;
 	r->secs = secs;
@@ -297,6 +303,8 @@ b_s1_admission(struct b_env *e, const struct b_cfg *c, bool ceiling,
 enum pipe_kind { PIPE_REJOIN, PIPE_READ, PIPE_CEIL };
 
 struct pipe {
+	struct b_env *e;
+	char probe[160];
 	enum pipe_kind kind;
 	struct b_dev *devs;
 	coap_session_t **sess;
@@ -378,17 +386,20 @@ pipe_finished(void *arg)
 static double
 pipe_run(struct pipe *p, unsigned window, double secs)
 {
+	struct b_probe pr;
 	uint64_t start, end;
 
 	b_lat_init(&p->lat, 4000000);
 	for (unsigned i = 0; i < p->nsess; i++)
 		coap_session_set_nstart(p->sess[i], (uint16_t)window);
+	b_probe_start(p->e, &pr);
 	start = b_now_ns();
 	for (unsigned k = 0; k < window; k++)
 		for (unsigned i = 0; i < p->nsess; i++)
 			pipe_send(p, i);
 	b_run(pipe_finished, p, start + (uint64_t)(secs * 1e9));
 	end = b_now_ns();
+	b_probe_end(p->e, &pr, p->probe, sizeof(p->probe));
 	p->stopping = true;
 	b_run(drained, NULL, b_now_ns() + DRAIN_NS);
 	b_fail_all();
@@ -452,6 +463,7 @@ pipe_result(struct pipe *p, const struct b_cfg *c, double secs,
 	r->ops_per_s = secs > 0 ? (double)p->done / secs : 0;
 	r->p50_ms = b_lat_pct_ms(&p->lat, 50);
 	r->p99_ms = b_lat_pct_ms(&p->lat, 99);
+	memcpy(r->probe, p->probe, sizeof(r->probe));
 	b_lat_free(&p->lat);
 }
 
@@ -464,6 +476,7 @@ b_s2_rejoin(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 	double secs;
 
 	memset(&p, 0, sizeof(p));
+	p.e = e;
 	p.kind = PIPE_REJOIN;
 	p.nsess = c->sessions;
 	p.max_ops = c->pipe_ops;
@@ -491,6 +504,7 @@ b_s3_reads(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 	double secs;
 
 	memset(&p, 0, sizeof(p));
+	p.e = e;
 	p.kind = PIPE_READ;
 	p.nsess = c->sessions;
 	p.max_ops = c->pipe_ops;
@@ -526,6 +540,7 @@ b_s23_ceiling(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 	double secs;
 
 	memset(&p, 0, sizeof(p));
+	p.e = e;
 	p.kind = PIPE_CEIL;
 	p.nsess = c->sessions;
 	p.max_ops = c->pipe_ops;
@@ -770,6 +785,7 @@ b_s4_fanout(struct b_env *e, const struct b_cfg *c, unsigned n,
 	struct b_lat lat;
 	unsigned registered = 0, notified = 0;
 	bool stopped = false;
+	struct b_probe pr;
 	uint64_t t_setup = b_now_ns(), t0, t_last = 0, deadline;
 	int rc = -1;
 
@@ -816,6 +832,7 @@ b_s4_fanout(struct b_env *e, const struct b_cfg *c, unsigned n,
 	b_log("S4 n=%u: %u observers registered in %.1f s (%u processes)", n,
 	      registered, (double)(b_now_ns() - t_setup) / 1e9, nw);
 	b_lat_init(&lat, registered + 1);
+	b_probe_start(e, &pr);
 	t0 = b_now_ns();
 	if (b_rekey(e, "g4") != 0) {
 		b_log("S4: the rekey request failed");
@@ -867,6 +884,7 @@ b_s4_fanout(struct b_env *e, const struct b_cfg *c, unsigned n,
 	r->p99_ms = b_lat_pct_ms(&lat, 99);
 	snprintf(r->extra, sizeof(r->extra), "workers=%u registered=%u", nw,
 	         registered);
+	b_probe_end(e, &pr, r->probe, sizeof(r->probe));
 	b_result_rss(e, r);
 	rc = 0;
 out:
@@ -935,6 +953,7 @@ b_s5_scale(struct b_env *e, const struct b_cfg *c, unsigned long members,
 	r->system = "kdc";
 	r->frontends = e->nfe;
 	snprintf(r->params, sizeof(r->params), "m%lu", members);
+	memcpy(r->probe, a.probe, sizeof(r->probe));
 	r->members = (long long)members;
 	r->ops = a.done;
 	r->errors = a.errors;
