@@ -218,6 +218,21 @@ ks_kek_load(const char *path, bool create, uint8_t kek[32], char *err,
 		if (rc != 0)
 			return rc > 0 ? 0 : -1;
 	}
+	return ks_kek_load_file(path, create, kek, err, errlen);
+}
+
+int
+ks_kek_load_file(const char *path, bool create, uint8_t kek[32], char *err,
+                 size_t errlen)
+{
+	int rc;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (kdc_crypto_init() != 0) {
+		snprintf(err, errlen, "crypto initialisation failed");
+		return -1;
+	}
 	if (path == NULL || path[0] == '\0') {
 		snprintf(err, errlen, "no key-encryption key file configured");
 		return -1;

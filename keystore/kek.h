@@ -21,5 +21,9 @@
  * Returns 0, or -1 with a reason in err. */
 int ks_kek_load(const char *path, bool create, uint8_t kek[32], char *err,
                 size_t errlen);
+/* The same from the file alone, whatever $CREDENTIALS_DIRECTORY holds
+ * (kdc-keystore --rekey-kek: the new key is a file the operator names). */
+int ks_kek_load_file(const char *path, bool create, uint8_t kek[32], char *err,
+                     size_t errlen);
 
 #endif

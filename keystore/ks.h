@@ -251,6 +251,10 @@ int ks_conf_check(const struct kdc_conf *c, char *err, size_t errlen);
 /* Open everything before serving: state_dir (0700), KEK, database, KDC
  * keys, rekey schedules.  0, or -1 (logged). */
 int ks_startup(struct ks *ks);
+/* Lock the state folder for this process (flock, held until it exits): one
+ * keystore per database, and kdc-keystore --rekey-kek only while none runs.
+ * 0, or -1 with the reason logged. */
+int ks_state_lock(const char *dir);
 /* Release what ks_startup() and the servers hold (after the loop ended). */
 void ks_shutdown(struct ks *ks);
 /* SIGTERM/SIGINT/SIGHUP handlers and the sd_notify watchdog. */

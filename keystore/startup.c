@@ -15,9 +15,12 @@
 #include "rekey.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int
 state_dir(const char *dir)
@@ -43,13 +46,42 @@ state_dir(const char *dir)
 	return 0;
 }
 
+/* The locked state folder: open (and so locked) until the process exits. */
+static int state_lock_fd = -1;
+
+int
+ks_state_lock(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("cannot open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			log_err("%s is in use by another kdc-keystore (or "
+			        "kdc-keystore --rekey-kek); stop it first",
+			        dir);
+		else
+			log_err("cannot lock %s: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (state_lock_fd >= 0)
+		close(state_lock_fd);
+	state_lock_fd = fd;
+	return 0;
+}
+
 int
 ks_startup(struct ks *ks)
 {
 	char err[512];
 	uint64_t failed;
 
-	if (state_dir(ks->conf.state_dir) != 0)
+	if (state_dir(ks->conf.state_dir) != 0 ||
+	    ks_state_lock(ks->conf.state_dir) != 0)
 		return -1;
 	ks->kek = kdc_secure_alloc(32);
 	if (ks->kek == NULL) {
