@@ -12,9 +12,12 @@ BUILD="cmake pkg-config gcc make libc6-dev
 # clang + its runtime: libFuzzer targets and the sanitizer build;
 # systemd: systemd-analyze for the unit checks; mandoc: man page lint;
 # sqlite3: the CLI some tests use to inspect a database from outside;
-# clang-tidy, clang-format, cppcheck: scripts/lint.sh (ctest lint.static).
+# clang-tidy, clang-format, cppcheck: scripts/lint.sh (ctest lint.static);
+# dpkg-dev (dpkg-shlibdeps for cpack), lintian, man-db, debootstrap,
+# systemd-container (systemd-nspawn): the deployment tests (tests/deploy).
 TEST="clang libclang-rt-14-dev systemd mandoc sqlite3 procps iproute2
-      clang-tidy clang-format cppcheck"
+      clang-tidy clang-format cppcheck
+      dpkg-dev lintian man-db debootstrap systemd-container"
 
 want="$BUILD"
 if [ "${1:-}" = "--test" ]; then
