@@ -41,6 +41,14 @@ finish(struct ks *ks)
 	close_handle((uv_handle_t *)&ks->sig_int);
 	close_handle((uv_handle_t *)&ks->sig_hup);
 	close_handle((uv_handle_t *)&ks->watchdog);
+	/* Closing the last watcher of a signal gives it back its default
+	 * action: a second SIGTERM or SIGINT now (Ctrl-C reaches the whole
+	 * process group, systemd or a script may follow up with SIGTERM)
+	 * would kill the keystore in the middle of closing its database.
+	 * The stop is already under way; only SIGKILL ends it sooner. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 }
 
 static void
