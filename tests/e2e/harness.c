@@ -53,8 +53,8 @@ udp_free(uint16_t port)
 	return ok;
 }
 
-static uint16_t
-pick_ports(void)
+uint16_t
+h_pick_ports(void)
 {
 	for (int i = 0; i < 200; i++) {
 		uint32_t r;
@@ -312,7 +312,7 @@ env_start(struct h_env *e, const struct h_opts *o)
 	mkdir(e->run, 0755);
 	snprintf(e->conf, sizeof(e->conf), "%s/kdc.conf", e->dir);
 	snprintf(e->audience, sizeof(e->audience), "kdc-test");
-	e->port = pick_ports();
+	e->port = h_pick_ports();
 	e->dtls_port = (uint16_t)(e->port + 1);
 	if (getuid() != 0 && pw != NULL) {
 		struct group *gr = getgrgid(pw->pw_gid);
@@ -397,13 +397,16 @@ h_env_stop(struct h_env *e)
 	for (int i = 0; i < H_MAX_FE; i++)
 		h_frontend_stop(e, i, SIGTERM);
 	h_keystore_stop(e, SIGTERM);
-	if (getenv("KDC_E2E_KEEP") != NULL || e->dir[0] == '\0') {
+	if (e->dir[0] == '\0')
+		return; /* never started */
+	if (getenv("KDC_E2E_KEEP") != NULL) {
 		fprintf(stderr, "e2e: kept %s\n", e->dir);
 		return;
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", e->dir);
+	e->dir[0] = '\0';
 }
 
 int

@@ -54,6 +54,9 @@ struct h_opts {
 	bool rpk;                   /* give the frontend a DTLS RPK key */
 };
 
+/* A free loopback UDP port p whose p + 1 is free too (CoAP, DTLS); 0 if
+ * none was found. */
+uint16_t h_pick_ports(void);
 /* Start keystore + frontends and register the development AS. */
 int h_env_start(struct h_env *e, const struct h_opts *o);
 void h_env_stop(struct h_env *e);

@@ -2852,6 +2852,166 @@ test_admin_as_add_remove(void **state)
 	kdc_cose_key_wipe(&as2);
 }
 
+/* ------------------------------------------------------------------ */
+/* 8. README command 1 (scripts/demo.sh) and the two lines it prints. */
+
+/* sh -c cmd in a process group of its own (so that a "Ctrl-C" reaches all
+ * it starts), stdout and stderr into out_path. */
+static pid_t
+spawn_group(const char *cmd, const char *out_path)
+{
+	/* Emptied here, before the fork: a reader must never see the text
+	 * of an earlier run. */
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	close(fd);
+	return pid;
+}
+
+/* Wait (bounded) until the file holds needle; its text in buf either way. */
+static bool
+wait_text(const char *path, const char *needle, int ms, char *buf, size_t n)
+{
+	for (int waited = 0;; waited += 100) {
+		FILE *f = fopen(path, "r");
+		size_t got = 0;
+
+		if (f != NULL) {
+			got = fread(buf, 1, n - 1, f);
+			fclose(f);
+		}
+		buf[got] = '\0';
+		if (strstr(buf, needle) != NULL)
+			return true;
+		if (waited >= ms)
+			return false;
+		msleep(100);
+	}
+}
+
+/* The k-th printed line that runs kdc-client (indented by two spaces). */
+static void
+printed_line(const char *text, int k, char *out, size_t n)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "\n  ")) != NULL) {
+		const char *e = strchr(p + 3, '\n');
+		size_t len = e != NULL ? (size_t)(e - p - 3) : strlen(p + 3);
+
+		if (len < n && memmem(p + 3, len, "kdc-client", 10) != NULL &&
+		    k-- == 0) {
+			memcpy(out, p + 3, len);
+			out[len] = '\0';
+			return;
+		}
+		p += 3;
+	}
+	fail_msg("the demo did not print kdc-client line %d:\n%s", k, text);
+}
+
+/* "Ctrl-C": SIGINT to the demo's process group; its exit status. */
+static int
+demo_interrupt(void)
+{
+	pid_t pid = demo_pgid;
+	int st = 0;
+
+	kill(-pid, SIGINT);
+	for (int i = 0; i < 300; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			demo_pgid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+		msleep(50);
+	}
+	fail_msg("the demo did not stop within 15 s of Ctrl-C");
+	return -1;
+}
+
+/* Start the demo on port with its state under the scratch folder; the text
+ * it printed once ready in buf. */
+static void
+demo_start(uint16_t port, const char *out_path, char *buf, size_t n)
+{
+	char cmd[2400];
+
+	FITS(snprintf(cmd, sizeof(cmd),
+	              "KDC_BUILD_DIR='%s' KDC_DEMO_STATE='%s/state' "
+	              "KDC_DEMO_PORT=%u exec sh '%s/scripts/demo.sh'",
+	              bin_dir(), scratch, port, src_dir()),
+	     sizeof(cmd));
+	demo_pgid = spawn_group(cmd, out_path);
+	/* The last printed line names dev2. */
+	if (!wait_text(out_path, "--psk-kid dev2", 60000, buf, n))
+		fail_msg("the demo did not print its lines:\n%s", buf);
+	msleep(200); /* the rest of the line */
+	assert_true(wait_text(out_path, "--psk-kid dev2", 0, buf, n));
+}
+
+static void
+test_admin_demo_readme_command1(void **state)
+{
+	static char buf[16384], obs[16384];
+	char line1[2048], line2[2048], cmd[2400], out[900], c1[900], c2[900];
+	uint16_t port = h_pick_ports();
+
+	(void)state;
+	assert_true(port != 0);
+	make_scratch("demo");
+	FITS(snprintf(out, sizeof(out), "%s/demo.out", scratch), sizeof(out));
+	FITS(snprintf(c1, sizeof(c1), "%s/dev1.out", scratch), sizeof(c1));
+	FITS(snprintf(c2, sizeof(c2), "%s/dev2.out", scratch), sizeof(c2));
+
+	demo_start(port, out, buf, sizeof(buf));
+	printed_line(buf, 0, line1, sizeof(line1));
+	printed_line(buf, 1, line2, sizeof(line2));
+
+	/* The first line: dev1 joins and observes the group. */
+	client_pgid = spawn_group(line1, c1);
+	if (!wait_text(c1, "joined group demo", 20000, obs, sizeof(obs)))
+		fail_msg("dev1 did not join:\n%s", obs);
+	/* The second line: dev2 joins; dev1 sees the rekeying its join
+	 * caused (the demo group rekeys on joins). */
+	FITS(snprintf(cmd, sizeof(cmd), "(%s) >'%s' 2>&1", line2, c2),
+	     sizeof(cmd));
+	if (system(cmd) != 0 ||
+	    !wait_text(c2, "joined group demo", 0, obs, sizeof(obs)))
+		fail_msg("dev2 did not join:\n%s", obs);
+	if (!wait_text(c1, "rekeyed group demo", 20000, obs, sizeof(obs)))
+		fail_msg("dev1 saw no rekeying:\n%s", obs);
+	stop_group(&client_pgid);
+
+	/* Ctrl-C stops everything cleanly. */
+	assert_int_equal(demo_interrupt(), 0);
+	assert_true(wait_text(out, "demo stopped (state kept in", 0, buf,
+	                      sizeof(buf)));
+
+	/* Run again: the state (AS key, group, members) is reused, and the
+	 * same line works. */
+	demo_start(port, out, buf, sizeof(buf));
+	printed_line(buf, 1, cmd, sizeof(cmd));
+	assert_string_equal(cmd, line2);
+	FITS(snprintf(cmd, sizeof(cmd), "(%s) >'%s' 2>&1", line2, c2),
+	     sizeof(cmd));
+	if (system(cmd) != 0 ||
+	    !wait_text(c2, "joined group demo", 0, obs, sizeof(obs)))
+		fail_msg("dev2 did not join again:\n%s", obs);
+	assert_int_equal(demo_interrupt(), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2870,6 +3030,8 @@ main(int argc, char **argv)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_admin_token_revoke, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_admin_demo_readme_command1,
+	                                        NULL, teardown),
 	        cmocka_unit_test_setup_teardown(test_admin_as_add_remove, setup,
 	                                        teardown),
 	};
