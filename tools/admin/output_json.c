@@ -51,7 +51,7 @@ unique_key(char (*names)[80], unsigned n, const struct ipc_view *v, bool table,
 	}
 	if (table && (strcmp(out, "status") == 0 || strcmp(out, "error") == 0 ||
 	              strcmp(out, "note") == 0))
-		strcat(out, "_table");
+		memcpy(out + strlen(out), "_table", sizeof("_table"));
 	if (!taken(names, n, out))
 		return;
 	for (unsigned k = 2;; k++) {

@@ -179,13 +179,12 @@ run_backup(struct adm_ctx *x, struct ipc_sync *s, const char *file,
 		rc = adm_out_fail(&x->out, adm_exit_of_ipc(st), err);
 	} else if (decode_reply(&h, reply, &r, err, sizeof(err)) != 0) {
 		rc = adm_out_fail(&x->out, ADM_EXIT_INTERNAL, err);
-	} else if (r.status != IPC_ADM_OK) {
-		rc = adm_out_result(&x->out, &r);
-	} else if (k.err != 0 || fsync(k.fd) != 0) {
+	} else if (r.status == IPC_ADM_OK && (k.err != 0 || fsync(k.fd) != 0)) {
 		snprintf(err, sizeof(err), "%s: %s", file,
 		         strerror(k.err != 0 ? k.err : errno));
 		rc = adm_out_fail(&x->out, ADM_EXIT_INTERNAL, err);
-	} else if (!backup_matches(&r, k.bytes, hash)) {
+	} else if (r.status == IPC_ADM_OK &&
+	           !backup_matches(&r, k.bytes, hash)) {
 		snprintf(err, sizeof(err),
 		         "%s: the copy does not match the size and SHA-256 the "
 		         "keystore reports",
