@@ -171,6 +171,7 @@ ks_store_as_remove(struct ks_store *s, const char *name)
 
 	/* Its tokens go by ON DELETE CASCADE; this fails (foreign key) while
 	 * one of them still authorises a member. */
+	s->ntokens = -1;
 	if (st == NULL || ks_bind_text(st, 1, name) != SQLITE_OK) {
 		ks_stmt_done(s, st);
 		return KS_ERR;

@@ -214,6 +214,7 @@ ks_op_end(struct ks_store *s, int rc)
 			return KS_OK;
 		rc = KS_ERR;
 	}
+	s->ntokens = -1;
 	if (ks_exec(s, SQL_OP_ROLLBACK, "rollback to savepoint") != KS_OK ||
 	    ks_exec(s, SQL_OP_RELEASE, "release") != KS_OK)
 		return KS_ERR;
@@ -696,6 +697,8 @@ ks_store_open(const char *path, const uint8_t kek[32], struct ks_store **out)
 		return KS_ERR;
 	}
 	s = calloc(1, sizeof(*s));
+	if (s != NULL)
+		s->ntokens = -1;
 	if (s == NULL || (s->path = strdup(path)) == NULL ||
 	    (s->kek = kdc_secure_alloc(32)) == NULL) {
 		log_err("store: out of memory");
@@ -780,12 +783,16 @@ ks_store_begin(struct ks_store *s)
 int
 ks_store_commit(struct ks_store *s)
 {
-	return ks_exec(s, SQL_COMMIT, "commit") == KS_OK ? KS_OK : KS_ERR;
+	if (ks_exec(s, SQL_COMMIT, "commit") == KS_OK)
+		return KS_OK;
+	s->ntokens = -1; /* whatever SQLite kept of the transaction */
+	return KS_ERR;
 }
 
 int
 ks_store_rollback(struct ks_store *s)
 {
+	s->ntokens = -1;
 	return ks_exec(s, SQL_ROLLBACK, "rollback") == KS_OK ? KS_OK : KS_ERR;
 }
 
@@ -810,6 +817,7 @@ ks_store_release(struct ks_store *s)
 int
 ks_store_rollback_to(struct ks_store *s)
 {
+	s->ntokens = -1;
 	if (ks_exec(s, SQL_ROLLBACK_TO, "rollback to savepoint") != KS_OK ||
 	    ks_exec(s, SQL_RELEASE, "release") != KS_OK)
 		return KS_ERR;

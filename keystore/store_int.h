@@ -52,6 +52,11 @@ struct ks_store {
 	 * callback re-entered the same query); finalized when done. */
 	sqlite3_stmt **extra;
 	size_t nextra, extra_cap;
+	/* count(*) of tokens, kept up to date by the token functions so that
+	 * the max_tokens check of every token POST is not a scan of the
+	 * table; -1 = unknown (recounted when asked: after a rollback or a
+	 * cascade that removed tokens). */
+	int64_t ntokens;
 };
 
 /* Longest AAD string built by ks_aad(). */

@@ -226,8 +226,11 @@ ks_store_token_put(struct ks_store *s, struct ks_token *t, bool *replaced)
 	free(pub);
 	if (rc != KS_OK)
 		return rc;
-	if (!found)
+	if (!found) {
 		t->id = sqlite3_last_insert_rowid(s->db);
+		if (s->ntokens >= 0)
+			s->ntokens++;
+	}
 	*replaced = found;
 	return KS_OK;
 }
@@ -328,7 +331,11 @@ ks_store_token_delete(struct ks_store *s, int64_t id)
 {
 	/* Fails (foreign key) while a member still refers to the token:
 	 * memberships are removed first (tokens.h). */
-	return by_id(s, SQL_DELETE, id, "delete token");
+	int rc = by_id(s, SQL_DELETE, id, "delete token");
+
+	if (rc == KS_OK && s->ntokens > 0)
+		s->ntokens--;
+	return rc;
 }
 
 int
@@ -400,14 +407,19 @@ out:
 int
 ks_store_token_count(struct ks_store *s, int64_t *n)
 {
-	sqlite3_stmt *st = ks_stmt(s, SQL_COUNT);
+	sqlite3_stmt *st;
 	int rc;
 
+	if (s->ntokens >= 0) {
+		*n = s->ntokens;
+		return KS_OK;
+	}
+	st = ks_stmt(s, SQL_COUNT);
 	if (st == NULL)
 		return KS_ERR;
 	rc = ks_stmt_step(s, st, "count tokens");
 	if (rc == 1)
-		*n = sqlite3_column_int64(st, 0);
+		*n = s->ntokens = sqlite3_column_int64(st, 0);
 	ks_stmt_done(s, st);
 	return rc == 1 ? KS_OK : KS_ERR;
 }

@@ -384,6 +384,55 @@ test_expiry_and_list(void **state)
 	assert_int_equal(n64, 4);
 }
 
+/* The count behind max_tokens is kept, not recounted per token POST: it
+ * must stay exact through inserts, replacements, deletions, rollbacks and
+ * the cascade of an AS removal. */
+static void
+test_count_kept(void **state)
+{
+	struct ks_fixture *f = *state;
+	int64_t as = test_as(f->s, "as1"), as2 = test_as(f->s, "as2");
+	struct ks_token t[4];
+	bool replaced;
+	int64_t n;
+
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 0);
+	for (int i = 0; i < 3; i++) {
+		test_token(&t[i], i < 2 ? as : as2, (uint8_t)(10 + i));
+		assert_int_equal(ks_store_token_put(f->s, &t[i], &replaced),
+		                 KS_OK);
+	}
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 3);
+	/* A replacement is not a new row. */
+	t[0].exp += 10;
+	assert_int_equal(ks_store_token_put(f->s, &t[0], &replaced), KS_OK);
+	assert_true(replaced);
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(ks_store_token_delete(f->s, t[1].id), KS_OK);
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 2);
+	/* Deleting it again changes nothing. */
+	assert_int_not_equal(ks_store_token_delete(f->s, t[1].id), KS_OK);
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 2);
+	/* An insert rolled back is not counted. */
+	assert_int_equal(ks_store_begin(f->s), KS_OK);
+	test_token(&t[3], as, 20);
+	assert_int_equal(ks_store_token_put(f->s, &t[3], &replaced), KS_OK);
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(ks_store_rollback(f->s), KS_OK);
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 2);
+	/* The tokens of a removed AS go by cascade. */
+	assert_int_equal(ks_store_as_remove(f->s, "as2"), KS_OK);
+	assert_int_equal(ks_store_token_count(f->s, &n), KS_OK);
+	assert_int_equal(n, 1);
+}
+
 int
 main(void)
 {
@@ -395,6 +444,7 @@ main(void)
 	        T(test_kid_conflict),     T(test_asymmetric),
 	        T(test_sealed_at_rest),   T(test_sealed_bound_to_row),
 	        T(test_ns_revoke_delete), T(test_expiry_and_list),
+	        T(test_count_kept),
 	};
 #undef T
 
