@@ -201,6 +201,9 @@ struct b_result {
 	char probe[160]; /* b_probe_end() */
 };
 
+/* Most group sizes of --s4 and --s5. */
+#define B_MAX_SIZES 8
+
 struct b_cfg {
 	bool smoke;
 	double secs;      /* per timed run */
@@ -208,9 +211,9 @@ struct b_cfg {
 	unsigned s1_devices;
 	unsigned sessions, window;
 	unsigned long pipe_ops; /* count bound of S2, S3 and their ceiling */
-	unsigned s4_sizes[4];
+	unsigned s4_sizes[B_MAX_SIZES];
 	unsigned s4_nsizes;
-	unsigned long s5_sizes[4];
+	unsigned long s5_sizes[B_MAX_SIZES];
 	unsigned s5_nsizes;
 	unsigned s5_joins;
 };
