@@ -20,6 +20,20 @@
 
 /* ---- status ---- */
 
+/* A frontend process holds two connections (its requests and, for DTLS
+ * handshakes, a synchronous one), both with its actor name ("fe1
+ * pid=123 uid=..."): status shows one row per process, the first
+ * connection standing for the others. */
+static bool
+first_of_process(const struct ks *ks, const struct ks_peer *p)
+{
+	for (const struct ks_peer *q = ks->peers; q != p; q = q->next)
+		if (q->kind == IPC_PEER_FRONTEND &&
+		    strcmp(q->actor, p->actor) == 0)
+			return false;
+	return true;
+}
+
 static int
 count_cb(void *arg, const struct ks_group *g)
 {
@@ -68,7 +82,8 @@ ks_h_adm_status(struct ks_req *r)
 	for (struct ks_peer *p = ks->peers; p != NULL; p = p->next) {
 		if (p->kind != IPC_PEER_FRONTEND)
 			continue;
-		nfe++;
+		if (first_of_process(ks, p))
+			nfe++;
 		served += p->stats.requests;
 	}
 	snprintf(inst, sizeof(inst), "%016llx",
@@ -94,14 +109,28 @@ ks_h_adm_status(struct ks_req *r)
 
 	ipc_tab_begin(&tb, "frontends", fcols, 6);
 	for (struct ks_peer *p = ks->peers; p != NULL; p = p->next) {
-		if (p->kind != IPC_PEER_FRONTEND)
+		struct ipc_fe_stats sum;
+		int64_t nsubs = 0;
+
+		if (p->kind != IPC_PEER_FRONTEND || !first_of_process(ks, p))
 			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (struct ks_peer *q = p; q != NULL; q = q->next) {
+			if (q->kind != IPC_PEER_FRONTEND ||
+			    strcmp(q->actor, p->actor) != 0)
+				continue;
+			sum.requests += q->stats.requests;
+			sum.errors += q->stats.errors;
+			sum.sessions += q->stats.sessions;
+			sum.observers += q->stats.observers;
+			nsubs += (int64_t)q->nsubs;
+		}
 		ipc_tab_textz(&tb, p->actor);
-		ipc_tab_int(&tb, (int64_t)p->stats.requests);
-		ipc_tab_int(&tb, (int64_t)p->stats.errors);
-		ipc_tab_int(&tb, p->stats.sessions);
-		ipc_tab_int(&tb, p->stats.observers);
-		ipc_tab_int(&tb, (int64_t)p->nsubs);
+		ipc_tab_int(&tb, (int64_t)sum.requests);
+		ipc_tab_int(&tb, (int64_t)sum.errors);
+		ipc_tab_int(&tb, sum.sessions);
+		ipc_tab_int(&tb, sum.observers);
+		ipc_tab_int(&tb, nsubs);
 	}
 	ks_reply_adm(r, &tb, IPC_ADM_OK, NULL);
 	return KS_H_OK;
