@@ -68,6 +68,8 @@ static const struct conf_key keys[] = {
         {"frontend", "group", T_NAME, F(group), 0, 0, 0},
         {"frontend", "rpk_key", T_PATH, F(rpk_key), 0, 0, 0},
         {"frontend", "max_sessions", T_UINT, F(max_sessions), 1, 1000000, 0},
+        {"frontend", "session_idle_timeout", T_UINT, F(session_idle_timeout), 2,
+         86400, 0},
         {"frontend", "ipc_timeout_ms", T_UINT, F(ipc_timeout_ms), 10, 60000, 0},
         {"frontend", "unavailable_max_age", T_UINT, F(unavailable_max_age), 0,
          3600, 0},
@@ -94,6 +96,7 @@ kdc_conf_defaults(struct kdc_conf *c)
 	snprintf(c->user, sizeof(c->user), "kdc-frontend");
 	snprintf(c->group, sizeof(c->group), "kdc-frontend");
 	c->max_sessions = 20000;
+	c->session_idle_timeout = 300; /* libcoap's own default */
 	c->ipc_timeout_ms = 500;
 	c->unavailable_max_age = 5;
 	c->max_request_payload = 16384;

@@ -56,6 +56,7 @@ struct kdc_conf {
 	char group[KDC_CONF_NAME_MAX];
 	char rpk_key[KDC_CONF_PATH_MAX]; /* PEM private key for DTLS RPK */
 	uint32_t max_sessions;
+	uint32_t session_idle_timeout; /* seconds before an idle session goes */
 	uint32_t ipc_timeout_ms;
 	uint32_t unavailable_max_age; /* Max-Age of 5.03 while keystore away */
 	uint32_t max_request_payload; /* bytes */

@@ -132,6 +132,9 @@ on_signal(uv_signal_t *h, int signum)
 			kdc_log_set_level(c.log_level);
 			fe->conf.unavailable_max_age = c.unavailable_max_age;
 			fe->conf.max_request_payload = c.max_request_payload;
+			fe->conf.session_idle_timeout = c.session_idle_timeout;
+			coap_context_set_session_timeout(
+			        fe->coap, c.session_idle_timeout);
 			log_notice("configuration reloaded");
 		} else {
 			log_err("reload failed, keeping the configuration: %s",
@@ -268,6 +271,10 @@ main(int argc, char **argv)
 	coap_context_set_block_mode(fe.coap, COAP_BLOCK_USE_LIBCOAP |
 	                                             COAP_BLOCK_SINGLE_BODY);
 	coap_context_set_max_idle_sessions(fe.coap, fe.conf.max_sessions);
+	/* libcoap walks every session on each wakeup (fe_loop.c): sessions a
+	 * device left without closing cost every other device's requests
+	 * until they time out (docs/BENCHMARKS.md, "Idle sessions"). */
+	coap_context_set_session_timeout(fe.coap, fe.conf.session_idle_timeout);
 	coap_register_event_handler(fe.coap, event_handler);
 	coap_register_response_handler(fe.coap, response_handler);
 	/* DTLS credentials before the DTLS endpoints (platform Q1). */
