@@ -131,6 +131,9 @@ struct ks_token {
 	uint8_t ns[KS_NONCE_MAX];
 	size_t ns_len;
 	bool revoked;
+	/* RFC 9200 §5.10.3: the sequence number of the cti of a token with an
+	 * exi claim; -1 for a token without exi. */
+	int64_t exi_seq;
 };
 /*
  * Insert a token or, if a row with the same pop_fpr exists, replace its
@@ -163,6 +166,10 @@ int ks_store_token_list(struct ks_store *s,
                         int (*cb)(void *arg, const struct ks_token *t),
                         void *arg);
 int ks_store_token_count(struct ks_store *s, int64_t *n);
+/* RFC 9200 §5.10.3, per AS: the highest sequence number of an exi token
+ * that ended (-1 when none), and raising it (never lowered). */
+int ks_store_exi_expired(struct ks_store *s, int64_t as_id, int64_t *seq);
+int ks_store_exi_expired_raise(struct ks_store *s, int64_t as_id, int64_t seq);
 
 /* ---- groups ---- */
 

@@ -19,7 +19,7 @@
 
 #define TOKEN_COLS                                                             \
 	"id, handle, as_id, cti, pop_kind, pop_kid, pop_fpr, pop_key_sealed, " \
-	"pop_public, scope, exp, received_at, via, ns, revoked"
+	"pop_public, scope, exp, received_at, via, ns, revoked, exi_seq"
 
 static const char SQL_BY_HANDLE[] =
         "SELECT " TOKEN_COLS " FROM tokens WHERE handle = ?1";
@@ -35,13 +35,14 @@ static const char SQL_FIND_FPR[] =
 static const char SQL_INSERT[] =
         "INSERT INTO tokens (handle, as_id, cti, pop_kind, pop_kid, pop_fpr, "
         "pop_key_sealed, pop_public, scope, exp, received_at, via, ns, "
-        "revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-        "?13, ?14)";
+        "revoked, exi_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?16)";
 /* Same parameter numbers as SQL_INSERT; handle and pop_fpr stay. */
 static const char SQL_REPLACE[] =
         "UPDATE tokens SET as_id = ?2, cti = ?3, pop_kind = ?4, pop_kid = ?5, "
         "pop_key_sealed = ?7, pop_public = ?8, scope = ?9, exp = ?10, "
-        "received_at = ?11, via = ?12, ns = ?13, revoked = ?14 WHERE id = ?15";
+        "received_at = ?11, via = ?12, ns = ?13, revoked = ?14, exi_seq = ?16 "
+        "WHERE id = ?15";
 static const char SQL_SET_NS[] = "UPDATE tokens SET ns = ?2 WHERE id = ?1";
 static const char SQL_REVOKE[] = "UPDATE tokens SET revoked = 1 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM tokens WHERE id = ?1";
@@ -54,6 +55,11 @@ static const char SQL_EXPIRED[] =
         "SELECT id FROM tokens WHERE exp <= ?1 "
         "UNION SELECT id FROM tokens WHERE revoked <> 0 LIMIT ?2";
 static const char SQL_COUNT[] = "SELECT count(*) FROM tokens";
+static const char SQL_EXI_GET[] =
+        "SELECT seq FROM exi_expired WHERE as_id = ?1";
+static const char SQL_EXI_RAISE[] =
+        "INSERT INTO exi_expired (as_id, seq) VALUES (?1, ?2) "
+        "ON CONFLICT (as_id) DO UPDATE SET seq = max(seq, excluded.seq)";
 
 static int
 token_aad(char aad[KS_AAD_MAX], const struct ipc_binding *h)
@@ -96,6 +102,9 @@ read_token(struct ks_store *s, sqlite3_stmt *st, bool with_secret,
 	if (ks_col_blob(st, 13, out->ns, sizeof(out->ns), &out->ns_len) != 0)
 		goto corrupt;
 	out->revoked = sqlite3_column_int(st, 14) != 0;
+	out->exi_seq = sqlite3_column_type(st, 15) == SQLITE_NULL
+	                       ? -1
+	                       : sqlite3_column_int64(st, 15);
 
 	sealed = sqlite3_column_blob(st, 7);
 	sealed_len = (size_t)sqlite3_column_bytes(st, 7);
@@ -216,7 +225,9 @@ ks_store_token_put(struct ks_store *s, struct ks_token *t, bool *replaced)
 	     sqlite3_bind_int64(st, 11, t->received_at) |
 	     sqlite3_bind_int(st, 12, t->via) |
 	     ks_bind_blob(st, 13, t->ns, t->ns_len) |
-	     sqlite3_bind_int(st, 14, t->revoked ? 1 : 0)) == SQLITE_OK &&
+	     sqlite3_bind_int(st, 14, t->revoked ? 1 : 0) |
+	     (t->exi_seq >= 0 ? sqlite3_bind_int64(st, 16, t->exi_seq)
+	                      : sqlite3_bind_null(st, 16))) == SQLITE_OK &&
 	    (!found || sqlite3_bind_int64(st, 15, t->id) == SQLITE_OK))
 		rc = ks_stmt_exec(s, st,
 		                  found ? "replace token" : "insert token");
@@ -422,4 +433,35 @@ ks_store_token_count(struct ks_store *s, int64_t *n)
 		*n = s->ntokens = sqlite3_column_int64(st, 0);
 	ks_stmt_done(s, st);
 	return rc == 1 ? KS_OK : KS_ERR;
+}
+
+int
+ks_store_exi_expired(struct ks_store *s, int64_t as_id, int64_t *seq)
+{
+	sqlite3_stmt *st = ks_stmt(s, SQL_EXI_GET);
+	int rc;
+
+	*seq = -1;
+	if (st == NULL || sqlite3_bind_int64(st, 1, as_id) != SQLITE_OK) {
+		ks_stmt_done(s, st);
+		return KS_ERR;
+	}
+	rc = ks_stmt_step(s, st, "exi sequence number");
+	if (rc == 1)
+		*seq = sqlite3_column_int64(st, 0);
+	ks_stmt_done(s, st);
+	return rc < 0 ? KS_ERR : KS_OK;
+}
+
+int
+ks_store_exi_expired_raise(struct ks_store *s, int64_t as_id, int64_t seq)
+{
+	sqlite3_stmt *st = ks_stmt(s, SQL_EXI_RAISE);
+
+	if (st == NULL || (sqlite3_bind_int64(st, 1, as_id) |
+	                   sqlite3_bind_int64(st, 2, seq)) != SQLITE_OK) {
+		ks_stmt_done(s, st);
+		return KS_ERR;
+	}
+	return ks_stmt_exec(s, st, "raise exi sequence number");
 }

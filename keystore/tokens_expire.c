@@ -51,6 +51,12 @@ ks_tok_remove(struct ks *ks, const char *actor, int64_t id, const char *action)
 	push_gone(ks, t);
 	if (ks_store_token_delete(ks->store, id) != KS_OK)
 		goto out;
+	/* RFC 9200 §5.10.3: an exi token that ended (expired, or revoked:
+	 * either way it must not come back with a fresh lifetime) moves the
+	 * AS's expired sequence number up. */
+	if (t->exi_seq >= 0 && ks_store_exi_expired_raise(ks->store, t->as_id,
+	                                                  t->exi_seq) != KS_OK)
+		goto out;
 	ks_tok_keyname(t, key, sizeof(key));
 	ks_store_audit(ks->store, actor, action, NULL, NULL, "token=%lld %s%s",
 	               (long long)id, key, t->revoked ? " revoked" : "");

@@ -46,6 +46,33 @@ ks_tok_store(struct ks *ks, const char *actor, struct ks_tok_verified *v,
 		if (exi_exp < t->exp)
 			t->exp = exi_exp;
 	}
+	if (t->exi_seq >= 0) {
+		bool same = exists && t->cti_len > 0 &&
+		            old->cti_len == t->cti_len &&
+		            memcmp(old->cti, t->cti, t->cti_len) == 0;
+		int64_t ended;
+
+		if (ks_store_exi_expired(ks->store, t->as_id, &ended) !=
+		    KS_OK) {
+			kdc_secure_free(old);
+			return -1;
+		}
+		/* RFC 9200 §5.10.3: sequence numbers up to the highest of an
+		 * exi token that ended are expired -- unless this is the
+		 * stored token itself, presented again.  A token older than
+		 * the one stored for the same key is a replay of one it
+		 * superseded. */
+		if ((!same && t->exi_seq <= ended) ||
+		    (exists && !same && old->exi_seq >= 0 &&
+		     old->as_id == t->as_id && t->exi_seq < old->exi_seq)) {
+			log_info("exi token refused: sequence number %lld of "
+			         "AS %lld has ended (highest ended %lld)",
+			         (long long)t->exi_seq, (long long)t->as_id,
+			         (long long)ended);
+			kdc_secure_free(old);
+			return KS_CODE(4, 1);
+		}
+	}
 	kdc_secure_free(old);
 	if (!exists && ks->conf.max_tokens > 0) {
 		int64_t n;

@@ -281,6 +281,28 @@ check_scope(const struct kdc_cwt *c, struct ks_tok_verified *v,
 	return 0;
 }
 
+/* RFC 9200 §5.10.3: the AS MUST give a token with an exi claim a cti that
+ * is the identifier of the RS followed by a sequence number counting the
+ * exi tokens it issued for that RS.  The identifier is the audience the
+ * token was checked against; the sequence number, 1 to 8 bytes, unsigned,
+ * network byte order.  -1 when the cti has not that form. */
+static int64_t
+exi_sequence(const struct kdc_cwt *c, const char *rs_id)
+{
+	size_t idlen = strlen(rs_id), n;
+	uint64_t seq = 0;
+
+	if (c->cti == NULL || c->cti_len <= idlen ||
+	    memcmp(c->cti, rs_id, idlen) != 0)
+		return -1;
+	n = c->cti_len - idlen;
+	if (n > 8)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		seq = seq << 8 | c->cti[idlen + i];
+	return seq > (uint64_t)INT64_MAX ? -1 : (int64_t)seq;
+}
+
 static int
 verify_claims(struct ks *ks, const struct kdc_cwt *c, const struct ks_as *as,
               int64_t now, struct ks_tok_verified *v, const char **why)
@@ -322,6 +344,7 @@ verify_claims(struct ks *ks, const struct kdc_cwt *c, const struct ks_as *as,
 	v->t.received_at = now;
 	if (c->has_exp)
 		v->t.exp = c->exp;
+	v->t.exi_seq = -1;
 	if (c->has_exi) {
 		int64_t e = c->exi > (uint64_t)(INT64_MAX - now)
 		                    ? INT64_MAX
@@ -329,6 +352,15 @@ verify_claims(struct ks *ks, const struct kdc_cwt *c, const struct ks_as *as,
 
 		if (!c->has_exp || e < v->t.exp)
 			v->t.exp = e;
+		/* Whether that sequence number already ended is checked
+		 * when the token is stored (tokens_store.c): a token
+		 * presented again while its row lives is still good. */
+		v->t.exi_seq = exi_sequence(c, auds[0] != NULL ? auds[0] : "");
+		if (v->t.exi_seq < 0) {
+			*why = "exi without a cti of the RS identifier and a "
+			       "sequence number (RFC 9200 section 5.10.3)";
+			return KS_CODE(4, 0);
+		}
 	}
 	if (v->t.exp <= now) {
 		*why = "token expired";

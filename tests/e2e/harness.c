@@ -488,6 +488,7 @@ h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok, size_t *len)
 	struct kdc_cose_create cc;
 	struct kdc_cose_key key = e->as_key;
 	uint8_t cti[8];
+	const char *aud = t->aud != NULL ? t->aud : e->audience;
 	int64_t now = (int64_t)time(NULL);
 	size_t n = 4 + (t->no_cnf ? 0 : 1) + (t->no_scope ? 0 : 1);
 	int rc = -1;
@@ -500,13 +501,32 @@ h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok, size_t *len)
 		goto done;
 	kdc_cw_map(&claims, n);
 	kdc_cw_uint(&claims, 3); /* aud */
-	kdc_cw_tstrz(&claims, t->aud != NULL ? t->aud : e->audience);
-	kdc_cw_uint(&claims, 4); /* exp */
-	kdc_cw_int(&claims, now + t->lifetime);
-	kdc_cw_uint(&claims, 6); /* iat */
-	kdc_cw_int(&claims, now);
-	kdc_cw_uint(&claims, 7); /* cti */
-	kdc_cw_bstr(&claims, cti, sizeof(cti));
+	kdc_cw_tstrz(&claims, aud);
+	if (t->exi > 0) {
+		/* cti = RS identifier || sequence number (RFC 9200
+		 * §5.10.3). */
+		uint8_t ecti[64];
+		size_t al = strlen(aud);
+
+		if (al + 2 > sizeof(ecti))
+			goto done;
+		memcpy(ecti, aud, al);
+		ecti[al] = (uint8_t)(t->exi_seq >> 8);
+		ecti[al + 1] = (uint8_t)t->exi_seq;
+		kdc_cw_uint(&claims, 40); /* exi */
+		kdc_cw_uint(&claims, t->exi);
+		kdc_cw_uint(&claims, 6); /* iat */
+		kdc_cw_int(&claims, now);
+		kdc_cw_uint(&claims, 7); /* cti */
+		kdc_cw_bstr(&claims, ecti, al + 2);
+	} else {
+		kdc_cw_uint(&claims, 4); /* exp */
+		kdc_cw_int(&claims, now + t->lifetime);
+		kdc_cw_uint(&claims, 6); /* iat */
+		kdc_cw_int(&claims, now);
+		kdc_cw_uint(&claims, 7); /* cti */
+		kdc_cw_bstr(&claims, cti, sizeof(cti));
+	}
 	if (!t->no_cnf && t->rpk != NULL) {
 		kdc_cw_uint(&claims, 8); /* cnf: the client's raw public key */
 		kdc_cw_map(&claims, 1);

@@ -90,6 +90,10 @@ struct h_token {
 	bool no_scope, no_cnf, scope_tag, mac0_wrong_key;
 	/* RPK mode (RFC 9202 §3.2): cnf is this public key instead */
 	const struct kdc_cose_key *rpk;
+	/* exi instead of exp (RFC 9200 §5.10.3), with the cti the AS must
+	 * then use: the audience followed by exi_seq in two bytes. */
+	uint64_t exi;
+	uint16_t exi_seq;
 };
 int h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok,
            size_t *len);

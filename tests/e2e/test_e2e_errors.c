@@ -8,10 +8,20 @@
 
 #include "crypto.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct h_env env;
+
+static void
+msleep(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
 
 static int setup_groups(void);
 
@@ -132,6 +142,73 @@ test_status_authz_info_errors(void **state)
 	h_assert_code(&c, 415);
 	h_coap_free(&c);
 	free(tok);
+}
+
+/* RFC 9200 §5.10.3 through the real keystore: an exi token counts from its
+ * first receipt; once it has expired and its row is gone, it (and any exi
+ * token of that AS with a lower sequence number) is refused instead of
+ * starting a fresh lifetime -- also after a keystore restart; a higher
+ * sequence number is taken. */
+static void
+test_9200_exi_sequence_replay(void **state)
+{
+	struct h_token t = {.kid = "x1",
+	                    .key = "0123456789abcdef",
+	                    .scope = "g1:6",
+	                    .exi = 2,
+	                    .exi_seq = 7};
+	struct h_coap c;
+	uint8_t *t7, *t6, *t8;
+	size_t l7, l6, l8;
+	char out[8192];
+	int i;
+
+	(void)state;
+	assert_int_equal(h_mint(&env, &t, &t7, &l7), 0);
+	t.exi_seq = 6;
+	t.kid = "x2";
+	assert_int_equal(h_mint(&env, &t, &t6, &l6), 0);
+	t.exi_seq = 8;
+	t.kid = "x3";
+	t.exi = 600;
+	assert_int_equal(h_mint(&env, &t, &t8, &l8), 0);
+
+	post_authz(t7, l7, KDC_CF_CWT, &c);
+	h_assert_code(&c, 201);
+	h_coap_free(&c);
+	/* The keystore removes it when its 2 s are over. */
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(
+		        h_admin(&env, out, sizeof(out), "-j token list"), 0);
+		if (strstr(out, "\"7831\"") == NULL) /* kid "x1" in hex */
+			break;
+		msleep(100);
+	}
+	assert_true(i < 100);
+	post_authz(t7, l7, KDC_CF_CWT, &c);
+	h_assert_code(&c, 401);
+	h_coap_free(&c);
+	post_authz(t6, l6, KDC_CF_CWT, &c);
+	h_assert_code(&c, 401);
+	h_coap_free(&c);
+	/* Kept in the database. */
+	h_keystore_stop(&env, SIGTERM);
+	assert_int_equal(h_keystore_start(&env), 0);
+	for (i = 0; i < 100; i++) {
+		post_authz(t7, l7, KDC_CF_CWT, &c);
+		if (c.code != 503)
+			break;
+		h_coap_free(&c);
+		msleep(100);
+	}
+	h_assert_code(&c, 401);
+	h_coap_free(&c);
+	post_authz(t8, l8, KDC_CF_CWT, &c);
+	h_assert_code(&c, 201);
+	h_coap_free(&c);
+	free(t6);
+	free(t7);
+	free(t8);
 }
 
 /* Methods a resource does not have → 4.05 (RFC 9200: GET/PUT/DELETE on
@@ -458,6 +535,8 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_status_authz_info_errors,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_9200_exi_sequence_replay,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_status_method_not_allowed,
 	                                        setup, teardown),

@@ -178,7 +178,7 @@ test_refusals(void **state)
 
 	/* Nothing changed, and the main connection still works. */
 	assert_int_equal(count_rows(f->s, "meta"), meta_before);
-	assert_int_equal(ks_store_db_version(f->s), 1);
+	assert_int_equal(ks_store_db_version(f->s), ks_store_schema_version());
 	assert_int_equal(ks_store_meta_set_int(f->s, "after", 1), KS_OK);
 	assert_int_equal(count_rows(f->s, "meta"), meta_before + 1);
 }
@@ -329,7 +329,7 @@ test_backup(void **state)
 	assert_int_equal(ks_store_backup(f->s, path), KS_EXISTS);
 
 	assert_int_equal(ks_store_open(path, test_kek, &b), KS_OK);
-	assert_int_equal(ks_store_db_version(b), 1);
+	assert_int_equal(ks_store_db_version(b), ks_store_schema_version());
 	assert_int_equal(ks_store_group_by_name(b, "g", &out), KS_OK);
 	assert_int_equal(out.id, g.id);
 	assert_int_equal(ks_store_group_material(b, &out, &mat), KS_OK);

@@ -37,14 +37,14 @@ test_open_creates_schema(void **state)
 	struct ks_fixture *f = *state;
 	struct stat st;
 	int64_t created, inst;
-	const char *tables[] = {
-	        "meta",    "as_trust",   "tokens",     "groups",   "group_prev",
-	        "members", "stale_sets", "stale_sids", "kdc_keys", "audit"};
+	const char *tables[] = {"meta",       "as_trust",   "tokens",
+	                        "groups",     "group_prev", "members",
+	                        "stale_sets", "stale_sids", "kdc_keys",
+	                        "audit",      "exi_expired"};
 	char sql[128];
 
 	assert_int_equal(ks_store_schema_version(), (int)ks_migrations_count);
-	assert_int_equal(ks_store_schema_version(), 1);
-	assert_int_equal(ks_store_db_version(f->s), 1);
+	assert_int_equal(ks_store_db_version(f->s), ks_store_schema_version());
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		snprintf(sql, sizeof(sql),
 		         "SELECT count(*) FROM sqlite_master WHERE type = "
@@ -123,7 +123,8 @@ test_reopen_idempotent(void **state)
 		int64_t v;
 
 		assert_int_equal(ks_store_open(f->db, test_kek, &f->s), KS_OK);
-		assert_int_equal(ks_store_db_version(f->s), 1);
+		assert_int_equal(ks_store_db_version(f->s),
+		                 ks_store_schema_version());
 		assert_int_equal(
 		        ks_store_meta_get_int(f->s, "instance", &inst2), KS_OK);
 		assert_int_equal(
@@ -148,6 +149,7 @@ test_newer_version_refused(void **state)
 	struct ks_fixture *f = *state;
 	struct ks_store *s = (struct ks_store *)1;
 	sqlite3 *db = NULL;
+	char sql[64];
 
 	ks_store_close(f->s);
 	f->s = NULL;
@@ -171,9 +173,12 @@ test_newer_version_refused(void **state)
 		sqlite3_finalize(st);
 	}
 	sqlite3_close(db);
-	/* Re-open the fixture's store for the teardown: back to 1. */
+	/* Re-open the fixture's store for the teardown: back to the
+	 * current version. */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	         ks_store_schema_version());
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
 	sqlite3_close(db);
 	assert_int_equal(ks_store_open(f->db, test_kek, &f->s), KS_OK);
 }

@@ -146,6 +146,8 @@ struct tokspec {
 	bool has_exi;
 	uint64_t exi;
 	const char *cti;
+	const uint8_t *cti_bin; /* instead of cti: binary, cti_len bytes */
+	size_t cti_len;
 	bool no_scope;
 	bool scope_text;
 	uint64_t scope_tag;
@@ -166,7 +168,7 @@ encode_claims(struct kdc_cw *w, const struct tokspec *s)
 	n += s->iss != NULL;
 	n += aud[0] != '\0';
 	n += !s->no_exp;
-	n += s->cti != NULL;
+	n += s->cti != NULL || s->cti_bin != NULL;
 	n += s->cnf != CNF_NONE;
 	n += !s->no_scope;
 	n += s->has_exi;
@@ -186,6 +188,9 @@ encode_claims(struct kdc_cw *w, const struct tokspec *s)
 	if (s->cti != NULL) {
 		kdc_cw_uint(w, KDC_CLAIM_CTI);
 		kdc_cw_bstr(w, (const uint8_t *)s->cti, strlen(s->cti));
+	} else if (s->cti_bin != NULL) {
+		kdc_cw_uint(w, KDC_CLAIM_CTI);
+		kdc_cw_bstr(w, s->cti_bin, s->cti_len);
 	}
 	if (s->cnf != CNF_NONE) {
 		kdc_cw_uint(w, KDC_CLAIM_CNF);
@@ -793,14 +798,31 @@ test_kid_only_derivation(void **state)
 	                 KS_CODE(4, 0));
 }
 
+/* The cti of an exi token (RFC 9200 §5.10.3): our audience (the RS
+ * identifier), then the sequence number in n bytes. */
+static size_t
+exi_cti(uint8_t *out, uint64_t seq, size_t n)
+{
+	size_t l = strlen(AUD);
+
+	memcpy(out, AUD, l);
+	for (size_t i = 0; i < n; i++) {
+		size_t shift = 8 * (n - 1 - i);
+
+		out[l + i] = shift < 64 ? (uint8_t)(seq >> shift) : 0;
+	}
+	return l + n;
+}
+
 static void
 test_exi(void **state)
 {
 	struct kdc_cose_key pop;
+	uint8_t cti[64];
 	struct tokspec s = {.no_exp = true,
 	                    .has_exi = true,
 	                    .exi = 100,
-	                    .cti = "exi-1",
+	                    .cti_bin = cti,
 	                    .cnf = CNF_KEY,
 	                    .pop = &pop};
 	struct ipc_coap_result res;
@@ -808,6 +830,7 @@ test_exi(void **state)
 	struct tok tk;
 
 	(void)state;
+	s.cti_len = exi_cti(cti, 1, 1);
 	ed_key(&pop, 0x52);
 	tk = make_token(&s, P_MAC0, false);
 	assert_int_equal(authz(KDC_CF_CWT, &tk, &res), KS_CODE(2, 1));
@@ -826,6 +849,96 @@ test_exi(void **state)
 	                          NULL, F.now + 100, &res),
 	                 KS_CODE(4, 1));
 	free(tk.p);
+}
+
+/* RFC 9200 §5.10.3: once an exi token has ended its sequence number, and
+ * every lower one, is expired -- the token does not come back with a fresh
+ * lifetime when its row is gone; a token older than the one stored for the
+ * same key is a replay; the stored token presented again is still good;
+ * the cti must be the RS identifier and a sequence number. */
+static void
+test_exi_sequence(void **state)
+{
+	struct kdc_cose_key pop, pop2;
+	uint8_t cti[64];
+	struct tokspec s = {.no_exp = true,
+	                    .has_exi = true,
+	                    .exi = 100,
+	                    .cti_bin = cti,
+	                    .cnf = CNF_KEY,
+	                    .pop = &pop};
+	struct ipc_coap_result res;
+	struct tok t5, t6, t4, t7, bad;
+	struct ks_token tk;
+	int64_t ended, as_id;
+
+	(void)state;
+	ed_key(&pop, 0x61);
+	ed_key(&pop2, 0x62);
+	s.cti_len = exi_cti(cti, 5, 2);
+	t5 = make_token(&s, P_MAC0, false);
+	s.cti_len = exi_cti(cti, 6, 1);
+	t6 = make_token(&s, P_MAC0, false);
+	assert_int_equal(authz(KDC_CF_CWT, &t5, &res), KS_CODE(2, 1));
+	/* A newer token for the same key replaces it; the older one is then
+	 * a replay. */
+	assert_int_equal(authz(KDC_CF_CWT, &t6, &res), KS_CODE(2, 1));
+	token_by_binding(&res.binding, &tk);
+	as_id = tk.as_id;
+	assert_int_equal(tk.exi_seq, 6);
+	assert_int_equal(authz_at(KDC_CF_CWT, t5.p, t5.n, IPC_TRANSPORT_PLAIN,
+	                          NULL, F.now + 1, &res),
+	                 KS_CODE(4, 1));
+	assert_int_equal(authz_at(KDC_CF_CWT, t6.p, t6.n, IPC_TRANSPORT_PLAIN,
+	                          NULL, F.now + 1, &res),
+	                 KS_CODE(2, 1));
+	/* It expires and its row goes: sequence number 6 has ended. */
+	assert_int_equal(ks_tokens_expire(&F.ks, F.now + 100), 0);
+	assert_int_equal(ks_store_exi_expired(F.ks.store, as_id, &ended),
+	                 KS_OK);
+	assert_int_equal(ended, 6);
+	assert_int_equal(authz_at(KDC_CF_CWT, t6.p, t6.n, IPC_TRANSPORT_PLAIN,
+	                          NULL, F.now + 101, &res),
+	                 KS_CODE(4, 1));
+	/* A lower one, for another key, is expired too; a higher one is
+	 * taken. */
+	s.pop = &pop2;
+	s.cti_len = exi_cti(cti, 4, 1);
+	t4 = make_token(&s, P_MAC0, false);
+	assert_int_equal(authz_at(KDC_CF_CWT, t4.p, t4.n, IPC_TRANSPORT_PLAIN,
+	                          NULL, F.now + 101, &res),
+	                 KS_CODE(4, 1));
+	s.cti_len = exi_cti(cti, 7, 3);
+	t7 = make_token(&s, P_MAC0, false);
+	assert_int_equal(authz_at(KDC_CF_CWT, t7.p, t7.n, IPC_TRANSPORT_PLAIN,
+	                          NULL, F.now + 101, &res),
+	                 KS_CODE(2, 1));
+	/* The cti: the RS identifier, then 1 to 8 bytes; anything else (or
+	 * none) is 4.00. */
+	for (int i = 0; i < 4; i++) {
+		static const size_t seq_len[] = {0, 9};
+
+		s.cti_bin = cti;
+		s.cti = NULL;
+		if (i < 2) {
+			s.cti_len = exi_cti(cti, 8, seq_len[i]);
+		} else if (i == 2) {
+			s.cti_bin = NULL;
+			s.cti = "another-rs\x08";
+		} else {
+			s.cti_bin = NULL;
+		}
+		bad = make_token(&s, P_MAC0, false);
+		assert_int_equal(authz_at(KDC_CF_CWT, bad.p, bad.n,
+		                          IPC_TRANSPORT_PLAIN, NULL,
+		                          F.now + 101, &res),
+		                 KS_CODE(4, 0));
+		free(bad.p);
+	}
+	free(t4.p);
+	free(t5.p);
+	free(t6.p);
+	free(t7.p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1836,6 +1949,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_kid_only_derivation, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_exi, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_exi_sequence, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_failure_classes, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_ace_cbor_forms, setup,

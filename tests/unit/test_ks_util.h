@@ -171,6 +171,7 @@ test_token(struct ks_token *t, int64_t as_id, uint8_t seed)
 	t->exp = 2000000000;
 	t->received_at = 1700000000;
 	t->via = KS_VIA_AUTHZ_INFO;
+	t->exi_seq = -1;
 }
 
 /* An AS row of kind MAC with a symmetric key (for tokens' as_id). */
