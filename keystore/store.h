@@ -134,6 +134,9 @@ struct ks_token {
 	/* RFC 9200 §5.10.3: the sequence number of the cti of a token with an
 	 * exi claim; -1 for a token without exi. */
 	int64_t exi_seq;
+	/* The iat claim, if the token had one (has_iat). */
+	bool has_iat;
+	int64_t iat;
 };
 /*
  * Insert a token or, if a row with the same pop_fpr exists, replace its

@@ -19,7 +19,7 @@
 
 #define TOKEN_COLS                                                             \
 	"id, handle, as_id, cti, pop_kind, pop_kid, pop_fpr, pop_key_sealed, " \
-	"pop_public, scope, exp, received_at, via, ns, revoked, exi_seq"
+	"pop_public, scope, exp, received_at, via, ns, revoked, exi_seq, iat"
 
 static const char SQL_BY_HANDLE[] =
         "SELECT " TOKEN_COLS " FROM tokens WHERE handle = ?1";
@@ -35,14 +35,14 @@ static const char SQL_FIND_FPR[] =
 static const char SQL_INSERT[] =
         "INSERT INTO tokens (handle, as_id, cti, pop_kind, pop_kid, pop_fpr, "
         "pop_key_sealed, pop_public, scope, exp, received_at, via, ns, "
-        "revoked, exi_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?14, ?16)";
+        "revoked, exi_seq, iat) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13, ?14, ?16, ?17)";
 /* Same parameter numbers as SQL_INSERT; handle and pop_fpr stay. */
 static const char SQL_REPLACE[] =
         "UPDATE tokens SET as_id = ?2, cti = ?3, pop_kind = ?4, pop_kid = ?5, "
         "pop_key_sealed = ?7, pop_public = ?8, scope = ?9, exp = ?10, "
-        "received_at = ?11, via = ?12, ns = ?13, revoked = ?14, exi_seq = ?16 "
-        "WHERE id = ?15";
+        "received_at = ?11, via = ?12, ns = ?13, revoked = ?14, exi_seq = ?16, "
+        "iat = ?17 WHERE id = ?15";
 static const char SQL_SET_NS[] = "UPDATE tokens SET ns = ?2 WHERE id = ?1";
 static const char SQL_REVOKE[] = "UPDATE tokens SET revoked = 1 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM tokens WHERE id = ?1";
@@ -105,6 +105,8 @@ read_token(struct ks_store *s, sqlite3_stmt *st, bool with_secret,
 	out->exi_seq = sqlite3_column_type(st, 15) == SQLITE_NULL
 	                       ? -1
 	                       : sqlite3_column_int64(st, 15);
+	out->has_iat = sqlite3_column_type(st, 16) != SQLITE_NULL;
+	out->iat = out->has_iat ? sqlite3_column_int64(st, 16) : 0;
 
 	sealed = sqlite3_column_blob(st, 7);
 	sealed_len = (size_t)sqlite3_column_bytes(st, 7);
@@ -227,7 +229,9 @@ ks_store_token_put(struct ks_store *s, struct ks_token *t, bool *replaced)
 	     ks_bind_blob(st, 13, t->ns, t->ns_len) |
 	     sqlite3_bind_int(st, 14, t->revoked ? 1 : 0) |
 	     (t->exi_seq >= 0 ? sqlite3_bind_int64(st, 16, t->exi_seq)
-	                      : sqlite3_bind_null(st, 16))) == SQLITE_OK &&
+	                      : sqlite3_bind_null(st, 16)) |
+	     (t->has_iat ? sqlite3_bind_int64(st, 17, t->iat)
+	                 : sqlite3_bind_null(st, 17))) == SQLITE_OK &&
 	    (!found || sqlite3_bind_int64(st, 15, t->id) == SQLITE_OK))
 		rc = ks_stmt_exec(s, st,
 		                  found ? "replace token" : "insert token");

@@ -46,6 +46,19 @@ ks_tok_store(struct ks *ks, const char *actor, struct ks_tok_verified *v,
 		if (exi_exp < t->exp)
 			t->exp = exi_exp;
 	}
+	/* RFC 9200 §5.10.1: a newer token for a PoP key replaces the stored
+	 * one -- newer, not merely other: a token issued before the stored
+	 * one is a replay of one it superseded (anyone may post a token over
+	 * plain CoAP), and taking it would restore what the newer token
+	 * changed, a wider scope for one.  Ordered by iat when both have
+	 * it; exi tokens by their sequence number below. */
+	if (exists && t->has_iat && old->has_iat && t->iat < old->iat) {
+		log_info("token refused: issued at %lld, before the token "
+		         "stored for its key (%lld)",
+		         (long long)t->iat, (long long)old->iat);
+		kdc_secure_free(old);
+		return KS_CODE(4, 1);
+	}
 	if (t->exi_seq >= 0) {
 		bool same = exists && t->cti_len > 0 &&
 		            old->cti_len == t->cti_len &&

@@ -344,6 +344,8 @@ verify_claims(struct ks *ks, const struct kdc_cwt *c, const struct ks_as *as,
 	v->t.received_at = now;
 	if (c->has_exp)
 		v->t.exp = c->exp;
+	v->t.has_iat = c->has_iat;
+	v->t.iat = c->has_iat ? c->iat : 0;
 	v->t.exi_seq = -1;
 	if (c->has_exi) {
 		int64_t e = c->exi > (uint64_t)(INT64_MAX - now)

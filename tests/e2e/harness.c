@@ -516,14 +516,14 @@ h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok, size_t *len)
 		kdc_cw_uint(&claims, 40); /* exi */
 		kdc_cw_uint(&claims, t->exi);
 		kdc_cw_uint(&claims, 6); /* iat */
-		kdc_cw_int(&claims, now);
+		kdc_cw_int(&claims, now + t->iat_offset);
 		kdc_cw_uint(&claims, 7); /* cti */
 		kdc_cw_bstr(&claims, ecti, al + 2);
 	} else {
 		kdc_cw_uint(&claims, 4); /* exp */
 		kdc_cw_int(&claims, now + t->lifetime);
 		kdc_cw_uint(&claims, 6); /* iat */
-		kdc_cw_int(&claims, now);
+		kdc_cw_int(&claims, now + t->iat_offset);
 		kdc_cw_uint(&claims, 7); /* cti */
 		kdc_cw_bstr(&claims, cti, sizeof(cti));
 	}

@@ -94,6 +94,7 @@ struct h_token {
 	 * then use: the audience followed by exi_seq in two bytes. */
 	uint64_t exi;
 	uint16_t exi_seq;
+	int64_t iat_offset; /* iat = now + iat_offset */
 };
 int h_mint(struct h_env *e, const struct h_token *t, uint8_t **tok,
            size_t *len);

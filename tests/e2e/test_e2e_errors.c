@@ -211,6 +211,45 @@ test_9200_exi_sequence_replay(void **state)
 	free(t8);
 }
 
+/* RFC 9200 §5.10.1 through the real processes: a newer token replaces the
+ * stored one for its PoP key; replaying the older one (over plain CoAP,
+ * where anyone can) is refused, so the wider scope it carried (requester
+ * and responder, against the newer token's requester) does not come
+ * back. */
+static void
+test_9200_older_token_replay(void **state)
+{
+	struct h_token t = {.kid = "o1",
+	                    .key = "0123456789abcdef",
+	                    .scope = "g1:6",
+	                    .lifetime = 600,
+	                    .iat_offset = -100};
+	struct h_coap c;
+	uint8_t *wide, *narrow;
+	size_t lw, ln;
+
+	(void)state;
+	assert_int_equal(h_mint(&env, &t, &wide, &lw), 0);
+	t.scope = "g1:2";
+	t.iat_offset = 0;
+	assert_int_equal(h_mint(&env, &t, &narrow, &ln), 0);
+	post_authz(wide, lw, KDC_CF_CWT, &c);
+	h_assert_code(&c, 201);
+	h_coap_free(&c);
+	post_authz(narrow, ln, KDC_CF_CWT, &c);
+	h_assert_code(&c, 201);
+	h_coap_free(&c);
+	post_authz(wide, lw, KDC_CF_CWT, &c);
+	h_assert_code(&c, 401);
+	h_coap_free(&c);
+	/* The newer token again is fine. */
+	post_authz(narrow, ln, KDC_CF_CWT, &c);
+	h_assert_code(&c, 201);
+	h_coap_free(&c);
+	free(wide);
+	free(narrow);
+}
+
 /* Methods a resource does not have → 4.05 (RFC 9200: GET/PUT/DELETE on
  * authz-info SHOULD NOT be possible). */
 static void
@@ -537,6 +576,8 @@ main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_status_authz_info_errors,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_9200_exi_sequence_replay,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_9200_older_token_replay,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_status_method_not_allowed,
 	                                        setup, teardown),

@@ -145,6 +145,8 @@ struct tokspec {
 	int64_t exp; /* relative to F.now; 0 → +3600 */
 	bool has_exi;
 	uint64_t exi;
+	bool has_iat;
+	int64_t iat; /* relative to F.now */
 	const char *cti;
 	const uint8_t *cti_bin; /* instead of cti: binary, cti_len bytes */
 	size_t cti_len;
@@ -172,6 +174,7 @@ encode_claims(struct kdc_cw *w, const struct tokspec *s)
 	n += s->cnf != CNF_NONE;
 	n += !s->no_scope;
 	n += s->has_exi;
+	n += s->has_iat;
 	kdc_cw_map(w, n);
 	if (s->iss != NULL) {
 		kdc_cw_uint(w, KDC_CLAIM_ISS);
@@ -232,6 +235,10 @@ encode_claims(struct kdc_cw *w, const struct tokspec *s)
 	if (s->has_exi) {
 		kdc_cw_uint(w, KDC_CLAIM_EXI);
 		kdc_cw_uint(w, s->exi);
+	}
+	if (s->has_iat) {
+		kdc_cw_uint(w, KDC_CLAIM_IAT);
+		kdc_cw_int(w, F.now + s->iat);
 	}
 }
 
@@ -939,6 +946,49 @@ test_exi_sequence(void **state)
 	free(t5.p);
 	free(t6.p);
 	free(t7.p);
+}
+
+/* A newer token replaces the one stored for its PoP key; an older one
+ * (by iat) is a replay of what it superseded and must not restore the
+ * wider scope the newer token took away. */
+static void
+test_older_token_refused(void **state)
+{
+	static const uint8_t wide[] = {0x81, 0x82, 0x62, 0x67, 0x31, 0x06};
+	static const uint8_t narrow[] = {0x81, 0x82, 0x62, 0x67, 0x31, 0x02};
+	struct kdc_cose_key pop;
+	struct tokspec s = {.cnf = CNF_KEY, .pop = &pop, .has_iat = true};
+	struct ipc_coap_result res;
+	struct ks_token t;
+	struct tok old, newer, plain;
+	struct ipc_binding b;
+
+	(void)state;
+	ed_key(&pop, 0x71);
+	s.iat = -100;
+	s.scope = wide;
+	s.scope_len = sizeof(wide);
+	old = make_token(&s, P_MAC0, false);
+	s.iat = -10;
+	s.scope = narrow;
+	s.scope_len = sizeof(narrow);
+	newer = make_token(&s, P_MAC0, false);
+	assert_int_equal(authz(KDC_CF_CWT, &old, &res), KS_CODE(2, 1));
+	assert_int_equal(authz(KDC_CF_CWT, &newer, &res), KS_CODE(2, 1));
+	b = res.binding;
+	assert_int_equal(authz(KDC_CF_CWT, &old, &res), KS_CODE(4, 1));
+	/* The row keeps the newer token's narrower scope. */
+	token_by_binding(&b, &t);
+	assert_int_equal(t.scope_len, sizeof(narrow));
+	assert_memory_equal(t.scope, narrow, sizeof(narrow));
+	/* The newer one again, or one without iat: taken. */
+	assert_int_equal(authz(KDC_CF_CWT, &newer, &res), KS_CODE(2, 1));
+	s.has_iat = false;
+	plain = make_token(&s, P_MAC0, false);
+	assert_int_equal(authz(KDC_CF_CWT, &plain, &res), KS_CODE(2, 1));
+	free(old.p);
+	free(newer.p);
+	free(plain.p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1950,6 +2000,8 @@ main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_exi, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_exi_sequence, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_older_token_refused, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_failure_classes, setup,
 	                                        teardown),

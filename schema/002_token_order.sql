@@ -5,6 +5,10 @@
 -- revoked): lower ones are treated as expired, so a replayed exi token
 -- whose row is gone does not get a fresh lifetime.
 ALTER TABLE tokens ADD COLUMN exi_seq INTEGER CHECK (exi_seq IS NULL OR exi_seq >= 0);
+-- The token's iat, when it has one: a token issued before the one stored
+-- for the same PoP key is a replay of one that was superseded (it could
+-- restore rights a newer token took away), and is refused.
+ALTER TABLE tokens ADD COLUMN iat INTEGER;
 
 CREATE TABLE exi_expired (
     as_id INTEGER PRIMARY KEY REFERENCES as_trust(id) ON DELETE CASCADE,
