@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * adm_system.c — the keystore as a whole: status, the audit log, read-only
- * SQL, online backup (streamed to kdc-admin) and the integrity check.
+ * SQL and the integrity check (the online backup is adm_backup.c).
  * (Reloading the configuration is in reload.c.)
  */
 #include "adm.h"
@@ -357,111 +357,6 @@ ks_h_adm_sql(struct ks_req *r)
 		return KS_H_OK;
 	}
 	ks_reply_adm(r, &tb, IPC_ADM_OK, err[0] != '\0' ? err : NULL);
-	return KS_H_OK;
-}
-
-/* ---- backup ---- */
-
-#define BACKUP_CHUNK ((size_t)1024 * 1024)
-
-/* Stream the file open on fd as ADM_CHUNK replies; its size and SHA-256
- * go to *size, hash.  0 or -1. */
-static int
-stream_file(struct ks_req *r, int fd, int64_t *size, uint8_t hash[32])
-{
-	crypto_hash_sha256_state h;
-	uint8_t *buf = malloc(BACKUP_CHUNK);
-	int rc = 0;
-
-	if (buf == NULL)
-		return -1;
-	*size = 0;
-	crypto_hash_sha256_init(&h);
-	for (;;) {
-		ssize_t n = read(fd, buf, BACKUP_CHUNK);
-		struct ipc_wbuf w;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			log_err("backup: read: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		crypto_hash_sha256_update(&h, buf, (unsigned long long)n);
-		*size += n;
-		ipc_wbuf_init(&w);
-		/* Sealed secrets only, but the whole database all the same. */
-		w.secret = true;
-		ipc_put_raw(&w, buf, (size_t)n);
-		if (!ipc_wbuf_ok(&w)) {
-			ipc_wbuf_free(&w);
-			rc = -1;
-			break;
-		}
-		ks_reply_more(r, IPC_MSG_ADM_CHUNK, &w);
-		ipc_wbuf_free(&w);
-	}
-	crypto_hash_sha256_final(&h, hash);
-	kdc_wipe(buf, BACKUP_CHUNK);
-	free(buf);
-	return rc;
-}
-
-int
-ks_h_adm_db_backup(struct ks_req *r)
-{
-	static const char *const cols[] = {"bytes", "sha256", "schema_version",
-	                                   "created_at"};
-	struct ipc_adm_target t;
-	struct ipc_tab_builder tb;
-	char path[KDC_CONF_PATH_MAX + 64];
-	uint8_t rnd[8], hash[32];
-	char rhex[17];
-	int64_t size = 0;
-	int fd, rc;
-
-	if (ipc_dec_adm_target(r->payload, r->len, &t) != 0)
-		return KS_H_MALFORMED;
-	kdc_random(rnd, sizeof(rnd));
-	snprintf(path, sizeof(path), "%s/.backup-%ld-%s.tmp",
-	         r->ks->conf.state_dir, (long)getpid(),
-	         kdc_hex(rhex, sizeof(rhex), rnd, sizeof(rnd)));
-	/* The last committed state (the open batch is not in it). */
-	rc = ks_store_backup(r->ks->store, path);
-	if (rc != KS_OK) {
-		unlink(path);
-		adm_error(r, IPC_ADM_E_INTERNAL,
-		          "the backup failed (see the "
-		          "keystore's log)");
-		return KS_H_OK;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	/* Nothing stays behind in state_dir, even if we stop now. */
-	unlink(path);
-	if (fd < 0) {
-		log_err("backup: open %s: %s", path, strerror(errno));
-		adm_error(r, IPC_ADM_E_INTERNAL, "the backup failed");
-		return KS_H_OK;
-	}
-	rc = stream_file(r, fd, &size, hash);
-	close(fd);
-	if (rc != 0)
-		return KS_H_FAIL; /* drops the chunks already queued */
-	if (ks_audit(r, "db-backup", NULL, NULL, "bytes=%lld",
-	             (long long)size) != KS_OK)
-		return KS_H_FAIL;
-	log_notice("database backup (%lld bytes) sent to %s", (long long)size,
-	           r->peer->actor);
-	ipc_tab_init(&tb);
-	ipc_tab_begin(&tb, "backup", cols, 4);
-	ipc_tab_int(&tb, size);
-	ipc_tab_bytes(&tb, hash, sizeof(hash));
-	ipc_tab_int(&tb, ks_store_db_version(r->ks->store));
-	ipc_tab_int(&tb, r->now);
-	ks_reply_adm(r, &tb, IPC_ADM_OK, NULL);
 	return KS_H_OK;
 }
 

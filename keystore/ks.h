@@ -101,6 +101,8 @@ struct ks_stats {
 	int64_t started_at;
 };
 
+struct ks_backup;
+
 struct ks {
 	uv_loop_t *loop;
 	struct kdc_conf conf;
@@ -119,6 +121,8 @@ struct ks {
 	struct ks_group_rt *groups_rt; /* per-group runtime state (rekey.c) */
 	struct ks_stats stats;
 	bool stopping;
+	struct ks_backup
+	        *backups;        /* db backups being streamed (adm_backup.c) */
 	uint64_t timer_last_run; /* monotonic ms of the last timer run */
 	bool timer_failed;       /* its work failed: back off (timers.c) */
 };
@@ -271,6 +275,9 @@ void ks_stop(struct ks *ks);
  */
 int ks_reload(struct ks *ks, struct ipc_tab_builder *tb, char *err,
               size_t errlen);
+
+/* Close the db backups still streaming (the keystore is stopping). */
+void ks_backups_abort(struct ks *ks);
 
 /* ---- audit helper ---- */
 #define ks_audit(r, action, group, node, ...)                                  \

@@ -321,10 +321,9 @@ ks_servers_start(struct ks *ks)
 	kdc_conf_admin_socket(&ks->conf, path, sizeof(path));
 	cfg.path = path;
 	cfg.peer_kind = IPC_PEER_ADMIN;
-	/* A backup streams the whole database in one answer (ADM_CHUNKs
-	 * queued at once, adm_system.c): the admin peer, root or the admin
-	 * group, is trusted with a queue as large as the database. */
-	cfg.max_pending = SIZE_MAX;
+	/* The default write-queue bound: a backup is paced by the queue
+	 * (at most 8 MiB of it, adm_backup.c), whatever the database's
+	 * size. */
 	if (have_adm_gid) {
 		cfg.group = adm_gid;
 		cfg.gids = &adm_gid;

@@ -29,6 +29,7 @@ static void
 finish(struct ks *ks)
 {
 	uv_timer_stop(&ks->timer);
+	ks_backups_abort(ks);
 	ks_servers_stop(ks);
 	uv_check_stop(&ks->commit_check);
 	uv_signal_stop(&ks->sig_term);
