@@ -715,6 +715,30 @@ payload_from_dump(struct h_coap *c)
 	}
 }
 
+/* The last lines of one of the environment's logs, to stderr. */
+static void
+log_tail(const struct h_env *e, const char *name)
+{
+	char path[800], buf[4096];
+	FILE *f;
+	long size;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", e->dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f,
+	      size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0,
+	      SEEK_SET);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	fprintf(stderr, "--- %s (end)\n%s\n", name, buf);
+}
+
 int
 h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 {
@@ -799,6 +823,18 @@ h_coap(struct h_env *e, const struct h_req *r, struct h_coap *c)
 	}
 	if (c->len == 0)
 		payload_from_dump(c);
+	if (c->code == 0) {
+		/* No answer at all: what the client, the frontend and the
+		 * keystore said, for the test's failure message. */
+		size_t rl = strlen(c->raw);
+
+		fprintf(stderr, "e2e: no answer to %s %s; coap-client:\n%s\n",
+		        r->method != NULL ? r->method : "get", uri,
+		        c->raw + (rl > 3000 ? rl - 3000 : 0));
+		log_tail(e, "keystore.log");
+		log_tail(e, "frontend-0.log");
+		log_tail(e, "frontend-1.log");
+	}
 	return c->code != 0 ? 0 : -1;
 }
 
