@@ -12,9 +12,18 @@
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct h_env env;
+
+static void
+msleep(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
 
 static int
 setup(void **state)
@@ -343,6 +352,81 @@ test_9594_63_material_expiry_across_restart(void **state)
 
 /* Issue 3: kill -9 during a stream of joins; after the restart every join
  * that was acknowledged (2.01) is still there. */
+/* Rows of group_prev (the previous keying material) of one group, read
+ * with kdc-admin sql; -1 on error. */
+static long
+prev_rows(const char *group)
+{
+	char sql[256], out[4096];
+	char *args[] = {"-j", "sql", sql, NULL};
+	const char *p;
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) AS n FROM group_prev p JOIN groups g ON g.id "
+	         "= p.group_id WHERE g.name = '%s'",
+	         group);
+	if (h_admin_argv(&env, out, sizeof(out), args) != 0)
+		return -1;
+	p = strstr(out, "\"n\":");
+	return p != NULL ? strtol(p + 4, NULL, 10) : -1;
+}
+
+/* Wait (bounded) until group has want rows of previous material. */
+static bool
+wait_prev_rows(const char *group, long want, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 100) {
+		if (prev_rows(group) == want)
+			return true;
+		msleep(100);
+	}
+	return false;
+}
+
+/* 9594 item 57: the new num is committed before distribution, and the
+ * previous material is deleted -- at once with --prev-grace 0, after the
+ * grace otherwise -- and never distributed: after a rekey a member reads
+ * only the new version. */
+static void
+test_9594_57_previous_material_deleted(void **state)
+{
+	struct h_dev d;
+	struct h_coap c;
+	char out[4096];
+	cbor_item_t *m;
+
+	(void)state;
+	assert_int_equal(h_group_create(&env, "g0",
+	                                "--rekey-on-join off --prev-grace 0"),
+	                 0);
+	assert_int_equal(h_group_create(&env, "g4",
+	                                "--rekey-on-join off --prev-grace 4"),
+	                 0);
+	join_ok(&d, "pm1", "g4", 6);
+	assert_int_equal(h_admin(&env, out, sizeof(out), "rekey g0"), 0);
+	assert_int_equal(h_admin(&env, out, sizeof(out), "rekey g4"), 0);
+	if (!wait_prev_rows("g0", 0, 3000))
+		fail_msg("g0 (no grace) still holds %ld previous versions",
+		         prev_rows("g0"));
+	assert_int_equal(prev_rows("g4"), 1);
+	/* A member reads the new version only. */
+	{
+		struct h_req r = h_dreq(&d, "get", "ace-group/g4", -1, NULL, 0);
+
+		assert_int_equal(h_coap(&env, &r, &c), 0);
+		h_assert_code(&c, 205);
+		m = h_cbor(&c);
+		assert_non_null(m);
+		assert_int_equal(h_map_int(m, KDC_GC_NUM, -1), 1);
+		cbor_decref(&m);
+		h_coap_free(&c);
+	}
+	if (!wait_prev_rows("g4", 0, 10000))
+		fail_msg("g4 still holds %ld previous versions after its "
+		         "grace",
+		         prev_rows("g4"));
+}
+
 static void
 test_ks_kill9_keeps_acknowledged_joins(void **state)
 {
@@ -404,6 +488,9 @@ main(int argc, char **argv)
 	                teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_9594_63_material_expiry_across_restart, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_9594_57_previous_material_deleted, setup,
 	                teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_ks_kill9_keeps_acknowledged_joins, setup,
