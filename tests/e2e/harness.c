@@ -28,8 +28,8 @@ extern char **environ;
 
 static unsigned req_counter;
 
-static void
-msleep(int ms)
+void
+h_msleep(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
@@ -199,7 +199,7 @@ h_keystore_start(struct h_env *e)
 	if (e->ks_pid < 0)
 		return -1;
 	for (int i = 0; i < 200; i++) {
-		msleep(50);
+		h_msleep(50);
 		if (h_admin(e, out, sizeof(out), "status") == 0)
 			return 0;
 		if (waitpid(e->ks_pid, NULL, WNOHANG) == e->ks_pid) {
@@ -236,7 +236,7 @@ h_frontend_start(struct h_env *e, int idx, const char *name)
 	if (e->fe_pid[idx] < 0)
 		return -1;
 	for (int i = 0; i < 200; i++) {
-		msleep(50);
+		h_msleep(50);
 		if (file_contains(log, "connected to the keystore"))
 			return 0;
 		if (waitpid(e->fe_pid[idx], NULL, WNOHANG) == e->fe_pid[idx]) {
@@ -1147,7 +1147,7 @@ h_observe_wait(struct h_obs *o, int n, int ms)
 		have = parse_all(o->log, NULL, 0);
 		if (have >= n)
 			break;
-		msleep(50);
+		h_msleep(50);
 	}
 	return have;
 }

@@ -54,6 +54,8 @@ struct h_opts {
 	bool rpk;                   /* give the frontend a DTLS RPK key */
 };
 
+/* Sleep ms milliseconds (the tests' bounded polling loops). */
+void h_msleep(int ms);
 /* A free loopback UDP port p whose p + 1 is free too (CoAP, DTLS); 0 if
  * none was found. */
 uint16_t h_pick_ports(void);

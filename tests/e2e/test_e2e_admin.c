@@ -54,14 +54,6 @@ static char scratch[700]; /* a test's own folder (no environment) */
 			         __LINE__);                                    \
 	} while (0)
 
-static void
-msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* ------------------------------------------------------------------ */
 /* A strict JSON reader for kdc-admin's output: one value, integers only
  * (kdc-admin prints no other numbers), no duplicate keys, no NUL in
@@ -1167,7 +1159,7 @@ stop_group(pid_t *pg)
 		return;
 	kill(-*pg, SIGTERM);
 	for (int i = 0; i < 100 && kill(-*pg, 0) == 0; i++)
-		msleep(50);
+		h_msleep(50);
 	kill(-*pg, SIGKILL);
 	while (waitpid(-*pg, NULL, WNOHANG) > 0)
 		;
@@ -1262,7 +1254,7 @@ wait_num(const char *group, int64_t want)
 	int64_t num = group_num(group);
 
 	for (int i = 0; i < 100 && num < want; i++) {
-		msleep(50);
+		h_msleep(50);
 		num = group_num(group);
 	}
 	return num;
@@ -2578,7 +2570,7 @@ test_admin_backup_under_load(void **state)
 			load_pid = 0;
 			break;
 		}
-		msleep(100);
+		h_msleep(100);
 	}
 	assert_int_equal(load_pid, 0);
 	/* The rounds finished after the last one waited for. */
@@ -2972,7 +2964,7 @@ wait_text(const char *path, const char *needle, int ms, char *buf, size_t n)
 			return true;
 		if (waited >= ms)
 			return false;
-		msleep(100);
+		h_msleep(100);
 	}
 }
 
@@ -3010,7 +3002,7 @@ demo_interrupt(void)
 			demo_pgid = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 		}
-		msleep(50);
+		h_msleep(50);
 	}
 	fail_msg("the demo did not stop within 15 s of Ctrl-C");
 	return -1;
@@ -3032,7 +3024,7 @@ demo_start(uint16_t port, const char *out_path, char *buf, size_t n)
 	/* The last printed line names dev2. */
 	if (!wait_text(out_path, "--psk-kid dev2", 60000, buf, n))
 		fail_msg("the demo did not print its lines:\n%s", buf);
-	msleep(200); /* the rest of the line */
+	h_msleep(200); /* the rest of the line */
 	assert_true(wait_text(out_path, "--psk-kid dev2", 0, buf, n));
 }
 

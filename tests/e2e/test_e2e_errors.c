@@ -11,17 +11,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static struct h_env env;
-
-static void
-msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 static int setup_groups(void);
 
@@ -182,7 +173,7 @@ test_9200_exi_sequence_replay(void **state)
 		        h_admin(&env, out, sizeof(out), "-j token list"), 0);
 		if (strstr(out, "\"7831\"") == NULL) /* kid "x1" in hex */
 			break;
-		msleep(100);
+		h_msleep(100);
 	}
 	assert_true(i < 100);
 	post_authz(t7, l7, KDC_CF_CWT, &c);
@@ -199,7 +190,7 @@ test_9200_exi_sequence_replay(void **state)
 		if (c.code != 503)
 			break;
 		h_coap_free(&c);
-		msleep(100);
+		h_msleep(100);
 	}
 	h_assert_code(&c, 401);
 	h_coap_free(&c);

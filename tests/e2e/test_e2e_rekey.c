@@ -12,18 +12,9 @@
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct h_env env;
-
-static void
-msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 static int
 setup(void **state)
@@ -378,7 +369,7 @@ wait_prev_rows(const char *group, long want, int ms)
 	for (int waited = 0; waited <= ms; waited += 100) {
 		if (prev_rows(group) == want)
 			return true;
-		msleep(100);
+		h_msleep(100);
 	}
 	return false;
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static struct h_env env;
 static coap_context_t *ctx; /* the silent device */
@@ -30,14 +29,6 @@ teardown(void **state)
 	}
 	h_env_stop(&env);
 	return 0;
-}
-
-static void
-msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 /* The sessions frontend 1 last reported (kdc-admin -j status), -1 if it
@@ -62,7 +53,7 @@ wait_sessions(long want, int ms)
 	for (int waited = 0; waited <= ms; waited += 250) {
 		if (fe_sessions() == want)
 			return true;
-		msleep(250);
+		h_msleep(250);
 	}
 	return false;
 }
