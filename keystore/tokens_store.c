@@ -22,7 +22,7 @@ ks_tok_store(struct ks *ks, const char *actor, struct ks_tok_verified *v,
 	struct ks_token *old;
 	char key[96], cti[2 * 16 + 4];
 	int64_t now = t->received_at; /* set by ks_tok_verify() */
-	bool exists;
+	bool exists, same;
 	int rc;
 
 	*replaced = false;
@@ -35,9 +35,10 @@ ks_tok_store(struct ks *ks, const char *actor, struct ks_tok_verified *v,
 		return -1;
 	}
 	exists = rc == KS_OK;
-	if (exists && t->cti_len > 0 && old->cti_len == t->cti_len &&
-	    memcmp(old->cti, t->cti, t->cti_len) == 0 &&
-	    old->received_at < now) {
+	/* The stored token itself, presented again (same cti). */
+	same = exists && t->cti_len > 0 && old->cti_len == t->cti_len &&
+	       memcmp(old->cti, t->cti, t->cti_len) == 0;
+	if (same && old->received_at < now) {
 		/* The same token again (e.g. in every PSK handshake): exi
 		 * counts from its first receipt (RFC 9200 §5.10.3). */
 		int64_t exi_exp = old->exp;
@@ -60,9 +61,6 @@ ks_tok_store(struct ks *ks, const char *actor, struct ks_tok_verified *v,
 		return KS_CODE(4, 1);
 	}
 	if (t->exi_seq >= 0) {
-		bool same = exists && t->cti_len > 0 &&
-		            old->cti_len == t->cti_len &&
-		            memcmp(old->cti, t->cti, t->cti_len) == 0;
 		int64_t ended;
 
 		if (ks_store_exi_expired(ks->store, t->as_id, &ended) !=
