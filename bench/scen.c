@@ -467,6 +467,18 @@ pipe_result(struct pipe *p, const struct b_cfg *c, double secs,
 	b_lat_free(&p->lat);
 }
 
+/* A pipeline of c->sessions open sessions, bounded by c->pipe_ops. */
+static void
+pipe_init(struct pipe *p, struct b_env *e, const struct b_cfg *c,
+          enum pipe_kind kind)
+{
+	memset(p, 0, sizeof(*p));
+	p->e = e;
+	p->kind = kind;
+	p->nsess = c->sessions;
+	p->max_ops = c->pipe_ops;
+}
+
 int
 b_s2_rejoin(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 {
@@ -475,11 +487,7 @@ b_s2_rejoin(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 	char prefix[32];
 	double secs;
 
-	memset(&p, 0, sizeof(p));
-	p.e = e;
-	p.kind = PIPE_REJOIN;
-	p.nsess = c->sessions;
-	p.max_ops = c->pipe_ops;
+	pipe_init(&p, e, c, PIPE_REJOIN);
 	snprintf(prefix, sizeof(prefix), "s2r%u-", run++);
 	if (open_members(e, prefix, "g2", p.nsess, &p.devs, &p.sess) != 0)
 		return -1;
@@ -503,11 +511,7 @@ b_s3_reads(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 	char prefix[32];
 	double secs;
 
-	memset(&p, 0, sizeof(p));
-	p.e = e;
-	p.kind = PIPE_READ;
-	p.nsess = c->sessions;
-	p.max_ops = c->pipe_ops;
+	pipe_init(&p, e, c, PIPE_READ);
 	snprintf(prefix, sizeof(prefix), "s3r%u-", run++);
 	if (open_members(e, prefix, "g2", p.nsess, &p.devs, &p.sess) != 0)
 		return -1;
@@ -539,11 +543,7 @@ b_s23_ceiling(struct b_env *e, const struct b_cfg *c, struct b_result *r)
 	struct pipe p;
 	double secs;
 
-	memset(&p, 0, sizeof(p));
-	p.e = e;
-	p.kind = PIPE_CEIL;
-	p.nsess = c->sessions;
-	p.max_ops = c->pipe_ops;
+	pipe_init(&p, e, c, PIPE_CEIL);
 	p.sess = calloc(p.nsess, sizeof(*p.sess));
 	if (p.sess == NULL)
 		return -1;
